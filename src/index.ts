@@ -1,0 +1,6 @@
+/** clawback's library entry: the price catalog and cost engine, the wire helpers, and (as they land) the SDK wrapper. */
+export * from './pricing/money.js';
+export * from './pricing/catalog.js';
+export * from './pricing/cost.js';
+export type * from './pricing/usage.js';
+export type * from './pricing/catalog-schema.js';

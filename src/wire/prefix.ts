@@ -1,0 +1,242 @@
+/**
+ * A request's prompt as the prompt cache sees it: blocks in prefix order (tools -> system -> messages), each with
+ * its estimated tokens, the running total, a cumulative hash of everything up to it, and its cache breakpoint if
+ * any. The emulator's cache, the gateway's prefix fingerprints and the caching lever all read this one model.
+ *
+ * Hash rules (reference section 2.5): the model starts the chain; settings that invalidate the system and message
+ * caches (speed, web search and citations on/off) are mixed in after the tools; settings that invalidate only the
+ * message cache (tool_choice, thinking, effort, images anywhere) are mixed in after the system. `cache_control`
+ * markers are not part of a block's content, so moving a breakpoint does not change any hash. JSON key order is
+ * kept as the client sent it: a client whose key order changes between requests really does bust the cache.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { BLOCK_OVERHEAD, IMAGE_TOKENS, MESSAGE_OVERHEAD, REQUEST_OVERHEAD, textTokens, type TokenizerFamily } from './tokens.js';
+
+export type CacheTtl = '5m' | '1h';
+export type PrefixSection = 'tools' | 'system' | 'messages';
+
+export interface PrefixBlock {
+  /** Position in prefix order, from 0. */
+  readonly index: number;
+  readonly section: PrefixSection;
+  /** Where the block sits in the request: "tools[2]", "system[0]", "messages[3].content[1]". */
+  readonly path: string;
+  /** Index into tools/system/messages; for messages, the content block index too. */
+  readonly at: number;
+  readonly blockAt: number;
+  /** "tool" for a tool definition, else the content block's type ("text", "tool_use", "tool_result", "image", ...). */
+  readonly kind: string;
+  readonly role: string | null;
+  readonly tokens: number;
+  /** Tokens from the start of the prompt through this block (request overhead excluded). */
+  readonly cumTokens: number;
+  /** Cumulative hash (hex, 64 bits) of model, settings and every block through this one. */
+  readonly hash: string;
+  /** The block's own cache_control TTL, if the client marked it. */
+  readonly cacheControl: CacheTtl | null;
+  /** Whether a breakpoint may sit here (not on thinking blocks or empty text). */
+  readonly cacheable: boolean;
+  /** Lookback position: a run of consecutive tool_use (or tool_result) blocks shares one position. */
+  readonly position: number;
+}
+
+export interface Breakpoint {
+  readonly block: PrefixBlock;
+  readonly ttl: CacheTtl;
+  /** True when it came from the request's top-level `cache_control` (automatic caching). */
+  readonly automatic: boolean;
+}
+
+export interface PrefixAnalysis {
+  readonly blocks: readonly PrefixBlock[];
+  /** Every input token of the request: blocks plus request overhead plus the hidden tool-use system prompt. */
+  readonly totalTokens: number;
+  /** Breakpoints in prefix order, explicit and automatic. */
+  readonly breakpoints: readonly Breakpoint[];
+  /** Why the API would reject the request's cache_control use, if it would. */
+  readonly error: string | null;
+}
+
+export interface PrefixOptions {
+  readonly family: TokenizerFamily;
+  /** The hidden tool-use system prompt (catalog `tool_use_system_prompt_tokens`), added when tools are supplied. */
+  readonly toolOverhead?: { readonly auto: number; readonly any: number } | undefined;
+  /** Model id mixed into the hash chain (the cache is per model). Defaults to the body's model. */
+  readonly model?: string;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function ttlOf(cc: unknown): CacheTtl | null {
+  if (!isObj(cc)) return null;
+  return cc['ttl'] === '1h' ? '1h' : '5m';
+}
+
+function stripCacheControl(_k: string, v: unknown): unknown {
+  return _k === 'cache_control' ? undefined : v;
+}
+
+/** Text a block contributes to the token estimate. */
+function blockText(b: Obj): string {
+  switch (b['type']) {
+    case 'text':
+      return typeof b['text'] === 'string' ? b['text'] : '';
+    case 'thinking':
+      return typeof b['thinking'] === 'string' ? b['thinking'] : '';
+    case 'redacted_thinking':
+      return typeof b['data'] === 'string' ? b['data'] : '';
+    case 'tool_use':
+    case 'server_tool_use':
+      return `${String(b['name'] ?? '')}${JSON.stringify(b['input'] ?? {})}`;
+    case 'tool_result': {
+      const c = b['content'];
+      if (typeof c === 'string') return c;
+      if (Array.isArray(c)) return c.map((x) => (isObj(x) ? blockText(x) : '')).join('');
+      return '';
+    }
+    case 'document': {
+      const src = b['source'];
+      if (isObj(src) && typeof src['data'] === 'string') {
+        return src['type'] === 'base64' ? 'x'.repeat(Math.ceil((src['data'].length * 3) / 4 / 12)) : src['data'];
+      }
+      return '';
+    }
+    default:
+      return JSON.stringify(b, stripCacheControl);
+  }
+}
+
+function blockTokens(b: Obj, family: TokenizerFamily): number {
+  if (b['type'] === 'image') return IMAGE_TOKENS + BLOCK_OVERHEAD;
+  let extra = 0;
+  if (b['type'] === 'tool_result' && Array.isArray(b['content'])) {
+    for (const x of b['content']) if (isObj(x) && x['type'] === 'image') extra += IMAGE_TOKENS;
+  }
+  return textTokens(blockText(b), family) + BLOCK_OVERHEAD + extra;
+}
+
+function hasImages(messages: unknown[]): boolean {
+  for (const m of messages) {
+    if (!isObj(m) || !Array.isArray(m['content'])) continue;
+    for (const b of m['content']) {
+      if (isObj(b) && (b['type'] === 'image' || (b['type'] === 'tool_result' && JSON.stringify(b['content'] ?? '').includes('"image"')))) return true;
+    }
+  }
+  return false;
+}
+
+class Chain {
+  private readonly h: Hash = createHash('sha256');
+  mix(s: string): void {
+    this.h.update(s);
+    this.h.update('\u0000');
+  }
+  snapshot(): string {
+    return this.h.copy().digest('hex').slice(0, 16);
+  }
+}
+
+export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
+  const family = opts.family;
+  const blocks: PrefixBlock[] = [];
+  const chain = new Chain();
+  chain.mix(`model:${opts.model ?? String(body['model'] ?? '')}`);
+  let cum = 0;
+  let position = -1;
+  let lastKind = '';
+  let error: string | null = null;
+
+  const push = (b: Omit<PrefixBlock, 'index' | 'cumTokens' | 'hash' | 'position'>, content: string): void => {
+    chain.mix(content);
+    cum += b.tokens;
+    const runKind = b.kind === 'tool_use' || b.kind === 'tool_result' ? b.kind : '';
+    if (!(runKind !== '' && runKind === lastKind)) position++;
+    lastKind = runKind;
+    blocks.push({ ...b, index: blocks.length, cumTokens: cum, hash: chain.snapshot(), position });
+  };
+
+  // tools
+  const tools = Array.isArray(body['tools']) ? body['tools'] : [];
+  const toolChoice = isObj(body['tool_choice']) ? String(body['tool_choice']['type'] ?? 'auto') : 'auto';
+  let hiddenToolPrompt = 0;
+  if (tools.length > 0 && opts.toolOverhead) {
+    hiddenToolPrompt = toolChoice === 'any' || toolChoice === 'tool' ? opts.toolOverhead.any : opts.toolOverhead.auto;
+  }
+  tools.forEach((t, i) => {
+    const json = JSON.stringify(t, stripCacheControl);
+    const tokens = textTokens(json, family) + BLOCK_OVERHEAD + (i === 0 ? hiddenToolPrompt : 0);
+    push({ section: 'tools', path: `tools[${i}]`, at: i, blockAt: 0, kind: 'tool', role: null, tokens, cacheControl: isObj(t) ? ttlOf(t['cache_control']) : null, cacheable: true }, json);
+  });
+
+  // settings that invalidate the system cache
+  chain.mix(`speed:${String(body['speed'] ?? 'standard')}`);
+  chain.mix(`server-tools:${tools.filter((t) => isObj(t) && typeof t['type'] === 'string' && String(t['type']).startsWith('web_search')).length}`);
+
+  // system
+  const system = body['system'];
+  const sysBlocks: unknown[] = typeof system === 'string' ? (system.length ? [{ type: 'text', text: system }] : []) : Array.isArray(system) ? system : [];
+  sysBlocks.forEach((b, i) => {
+    if (!isObj(b)) return;
+    const text = typeof b['text'] === 'string' ? b['text'] : '';
+    push(
+      { section: 'system', path: typeof system === 'string' ? 'system' : `system[${i}]`, at: i, blockAt: 0, kind: String(b['type'] ?? 'text'), role: null, tokens: textTokens(text, family) + BLOCK_OVERHEAD, cacheControl: ttlOf(b['cache_control']), cacheable: text.length > 0 },
+      JSON.stringify({ type: 'text', text }),
+    );
+  });
+
+  // settings that invalidate the message cache
+  const messages = Array.isArray(body['messages']) ? body['messages'] : [];
+  chain.mix(`tool_choice:${JSON.stringify(body['tool_choice'] ?? null)}`);
+  chain.mix(`thinking:${JSON.stringify(body['thinking'] ?? null)}`);
+  const oc = isObj(body['output_config']) ? body['output_config'] : {};
+  chain.mix(`effort:${String(oc['effort'] ?? 'high')}`);
+  chain.mix(`images:${hasImages(messages)}`);
+
+  // messages
+  messages.forEach((m, mi) => {
+    if (!isObj(m)) return;
+    const role = String(m['role'] ?? '');
+    const content: unknown[] = typeof m['content'] === 'string' ? [{ type: 'text', text: m['content'] }] : Array.isArray(m['content']) ? m['content'] : [];
+    content.forEach((b, bi) => {
+      if (!isObj(b)) return;
+      const kind = String(b['type'] ?? 'text');
+      const tokens = blockTokens(b, family) + (bi === 0 ? MESSAGE_OVERHEAD : 0);
+      const emptyText = kind === 'text' && !(typeof b['text'] === 'string' && b['text'].length > 0);
+      const cacheable = !(kind === 'thinking' || kind === 'redacted_thinking' || emptyText);
+      const cc = ttlOf(b['cache_control']);
+      if (cc && !cacheable && error === null) error = `messages.${mi}.content.${bi}: cache_control cannot be set on ${emptyText ? 'an empty text block' : `a ${kind} block`}`;
+      push(
+        { section: 'messages', path: typeof m['content'] === 'string' ? `messages[${mi}].content` : `messages[${mi}].content[${bi}]`, at: mi, blockAt: bi, kind, role, tokens, cacheControl: cc, cacheable },
+        (bi === 0 ? `role:${role}\u0000` : '') + JSON.stringify(b, stripCacheControl),
+      );
+    });
+  });
+
+  // breakpoints: explicit ones, then the automatic one from a top-level cache_control
+  const breakpoints: Breakpoint[] = [];
+  for (const b of blocks) if (b.cacheControl) breakpoints.push({ block: b, ttl: b.cacheControl, automatic: false });
+  const auto = ttlOf(body['cache_control']);
+  if (auto) {
+    const last = [...blocks].reverse().find((b) => b.cacheable);
+    if (last) {
+      if (last.cacheControl && last.cacheControl !== auto) {
+        error ??= `cache_control: the last block already has a cache_control with ttl "${last.cacheControl}", which conflicts with the top-level ttl "${auto}"`;
+      } else if (!last.cacheControl) {
+        if (breakpoints.length >= 4) error ??= 'cache_control: automatic caching needs a free breakpoint slot, but 4 explicit cache_control blocks are already set';
+        breakpoints.push({ block: last, ttl: auto, automatic: true });
+      }
+    }
+  }
+  if (breakpoints.length > 4) error ??= `A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints.length}.`;
+  let seen5m = false;
+  for (const bp of breakpoints) {
+    if (bp.ttl === '5m') seen5m = true;
+    else if (seen5m) {
+      error ??= `${bp.block.path}: a cache_control with ttl "1h" cannot come after one with ttl "5m" (1h entries must precede 5m entries in tools, system, messages order)`;
+      break;
+    }
+  }
+
+  return { blocks, totalTokens: cum + REQUEST_OVERHEAD, breakpoints, error };
+}
