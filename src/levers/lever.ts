@@ -46,6 +46,11 @@ export interface Lever {
   readonly mode: LeverMode;
   /** Decide (and, in enforce mode, change plan.body). Must be fast: it runs in the request's path. */
   plan(plan: RequestPlan): void | Promise<void>;
+  /**
+   * What this lever saved on this request, in pico-dollars (positive: the client's own request would have cost
+   * that much more; negative: the lever cost money). Called after metering; absent or null means "nothing".
+   */
+  attribute?(plan: RequestPlan, outcome: Outcome): bigint | null;
   /** Learn from what happened (off the hot path). */
   observe?(plan: RequestPlan, outcome: Outcome): void;
 }
