@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-10-07');
+
 const decimal = z.string().regex(/^\d+(\.\d{1,6})?$/, 'a decimal string such as "3" or "0.125" (USD per million tokens)');
 
 /** One full price set, USD per million tokens, as the pricing page lists them. */
@@ -33,6 +35,10 @@ export const ModelEntrySchema = z.object({
   family: z.enum(['opus', 'sonnet', 'haiku', 'fable', 'mythos']),
   aliases: z.array(z.string().min(1)).default([]),
   status: ModelStatusSchema,
+  /** Release date, where the reference gives one. */
+  released: isoDate.optional(),
+  /** When the first-party API id stopped working, where known (it may live on at Bedrock or Google Cloud). */
+  retired_on: isoDate.optional(),
   tokenizer: TokenizerFamilySchema,
   context_window: z.number().int().positive(),
   max_output: z.number().int().positive(),
