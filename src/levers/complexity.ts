@@ -1,0 +1,137 @@
+/**
+ * The complexity check: a cheap, offline and explainable score of how hard a request is. It reads only the request
+ * (no model call): prompt length, code, maths, multi-step instructions, tools and agent depth, conversation depth,
+ * the output the client expects, thinking and effort settings, and words that mark hard work (proofs, concurrency,
+ * architecture). Every point it gives comes with a reason; the weights and the thresholds are configuration.
+ */
+import { z } from 'zod';
+import { textTokens } from '../wire/tokens.js';
+import type { RequestFacts } from './routing-request.js';
+
+export const ComplexityWeightsSchema = z.object({
+  /** Points per 1,000 estimated prompt tokens (the material to read), capped by `length_cap`. */
+  per_1k_tokens: z.number().nonnegative().default(0.35),
+  length_cap: z.number().nonnegative().default(3),
+  /** Code in the prompt (fenced blocks or code-looking lines). */
+  code: z.number().default(1.5),
+  /** Mathematics (LaTeX, symbols, proof vocabulary). */
+  maths: z.number().default(2),
+  /** Asks for a proof or a derivation. */
+  proof: z.number().default(3),
+  /** Numbered or chained instructions, per step above two, capped at 3 points. */
+  per_step: z.number().default(0.5),
+  /** Hard-work vocabulary (concurrency, architecture, trade-offs, security...), per distinct term, capped at 4 hits. */
+  per_hard_term: z.number().default(1.25),
+  /** Tools defined (an agent): flat, plus per tool_use already in the history (capped at 10). */
+  tools: z.number().default(0.5),
+  per_tool_use: z.number().default(0.15),
+  /** Conversation depth, per message beyond four (capped at 20). */
+  per_turn: z.number().default(0.08),
+  /** Expected output: client's max_tokens above 8,000, and long-form asks ("detailed", "comprehensive"). */
+  long_output: z.number().default(1),
+  /** Extended thinking requested, or effort high enough to say the client wants depth. */
+  thinking: z.number().default(2),
+  effort_max: z.number().default(1.5),
+  /** Open-ended creative or design work (essay, story, plan). */
+  open_ended: z.number().default(0.75),
+  /** Short-output signals (low max_tokens, "one word", "only the label") subtract this. */
+  short_output: z.number().default(1.5),
+});
+export type ComplexityWeights = z.infer<typeof ComplexityWeightsSchema>;
+
+export interface ComplexityReason {
+  readonly signal: string;
+  readonly points: number;
+  readonly detail: string;
+}
+
+export interface ComplexityResult {
+  readonly score: number;
+  readonly reasons: readonly ComplexityReason[];
+  /** Estimated prompt tokens (2025 tokenizer). */
+  readonly promptTokens: number;
+}
+
+const CODE_FENCE = /```/g;
+const CODE_LINE = /^\s*(def |class |function |const |let |var |import |from \S+ import|#include|public |private |func |fn |SELECT |INSERT |UPDATE |CREATE TABLE|return |if \(|for \(|while \(|}\s*$|\w+\(.*\)\s*[{;]\s*$|\s{4,}\S.*[;{}]\s*$)/gm;
+const TRACE = /Traceback \(most recent call last\)|^\s+at [\w$.<>]+ \(.*:\d+:\d+\)|Exception in thread|panicked at|Segmentation fault|NullPointerException|TypeError:|ReferenceError:/m;
+const MATHS = /\\(frac|sum|int|forall|exists|mathbb|leq|geq|sqrt|lim|prod|binom)|[∀∃∑∫√≤≥∞∈⊆≡]|\b(theorem|lemma|corollary|integral|derivative|eigenvalues?|matri(x|ces)|polynomials?|modulo|prime|divisible|probability|expected value|variance|convergen(t|ce)|inequality|bijection|isomorphi(c|sm)|group theory|topolog(y|ical)|combinatori(al|cs)|recurrence)\b/gi;
+const PROOF = /\b(prove|proof|show that|demonstrate that|derive|derivation|formally verify|rigorous(ly)?)\b/i;
+const STEP_LIST = /^\s*(\d+[.)]|[-*•]|step \d+[:.]?)\s+\S/gim;
+const CHAIN = /\b(then|after that|next,|finally,|and then|once (that|this) is done|step by step)\b/gi;
+const HARD_TERMS: readonly [string, RegExp][] = [
+  ['concurrency', /\b(race condition|deadlock|concurren(t|cy)|thread[- ]safe|lock[- ]free|memory ordering|atomic(s|ally)?|mutex)\b/i],
+  ['distributed systems', /\b(distributed|consensus|raft|paxos|eventual consistency|partition tolerance|idempoten(t|cy)|exactly[- ]once)\b/i],
+  ['architecture', /\b(architecture|system design|design (a|the) (system|service|platform)|scalab(le|ility)|migration (plan|strategy)|microservices?)\b/i],
+  ['trade-offs', /\b(trade-?offs?|pros and cons|weigh (the )?options|compare (the )?approaches|alternatives)\b/i],
+  ['security', /\b(threat model|vulnerabilit(y|ies)|exploit|security (review|audit)|attack surface|cryptograph(y|ic)|side[- ]channel)\b/i],
+  ['performance', /\b(optimi[sz]e (the )?(algorithm|query|performance)|time complexity|big-o|o\(n( log n|\^2)?\)|profil(e|ing)|bottleneck|latency budget)\b/i],
+  ['root cause', /\b(root cause|intermittent(ly)?|flaky|heisenbug|only (happens|fails) (in|on|under)|memory leak|corrupt(ed|ion))\b/i],
+  ['research', /\b(literature|state of the art|novel|hypothes(is|es)|counterexample|edge cases?|formal(ly)?|invariant)\b/i],
+  ['strategy', /\b(strategy|roadmap|long[- ]term|multi[- ](year|quarter|phase)|risk (assessment|analysis)|contingenc(y|ies))\b/i],
+  ['legal/medical', /\b(liabilit(y|ies)|regulatory|compliance|contract clause|jurisdiction|differential diagnosis|contraindicat(ed|ion)|dosage)\b/i],
+];
+const LONG_FORM = /\b(detailed|comprehensive|in[- ]depth|thorough(ly)?|exhaustive|full (implementation|report|analysis|design)|complete (implementation|guide)|long[- ]form|\d{3,5}[- ]words?)\b/i;
+const OPEN_ENDED = /\b(essay|story|poem|screenplay|novel|chapter|brainstorm|plan (for|a|the)|proposal|itinerary|curriculum|lesson plan|business plan)\b/i;
+const SHORT_OUTPUT = /\b(one word|single word|only (the|a|one) (label|word|number|category|letter|name)|no explanation|nothing else|respond (only )?with (only )?(the|a|one)\b|answer (only )?with (only )?(yes|no|true|false|a number|the number)|just the (answer|label|number|json))\b/i;
+
+function count(re: RegExp, text: string): number {
+  re.lastIndex = 0;
+  let n = 0;
+  while (re.exec(text) !== null) n++;
+  return n;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights = ComplexityWeightsSchema.parse({})): ComplexityResult {
+  const reasons: ComplexityReason[] = [];
+  const add = (signal: string, points: number, detail: string): void => {
+    if (points !== 0) reasons.push({ signal, points: round2(points), detail });
+  };
+  const instruction = `${facts.systemText}\n${facts.lastUserText}`;
+  const promptTokens = textTokens(facts.allText, 'claude-2025');
+
+  add('length', Math.min(weights.length_cap, (promptTokens / 1000) * weights.per_1k_tokens), `~${promptTokens} prompt tokens`);
+
+  const fences = count(CODE_FENCE, facts.allText) / 2;
+  const codeLines = count(CODE_LINE, facts.lastUserText);
+  const trace = TRACE.test(facts.lastUserText);
+  if (fences >= 1 || codeLines >= 4 || trace) {
+    add('code', weights.code, `${fences >= 1 ? `${Math.floor(fences)} code block(s)` : `${codeLines} code-like lines`}${trace ? ', a stack trace' : ''}`);
+  }
+
+  const maths = count(MATHS, instruction);
+  if (maths >= 2) add('maths', weights.maths * Math.min(2, maths / 3), `${maths} maths terms or symbols`);
+  const proof = PROOF.exec(instruction);
+  if (proof) add('proof', weights.proof, `asks to "${proof[0].toLowerCase()}"`);
+
+  const steps = count(STEP_LIST, facts.lastUserText) + count(CHAIN, facts.lastUserText);
+  if (steps > 2) add('multi-step', Math.min(3, (steps - 2) * weights.per_step), `${steps} steps or chained instructions`);
+
+  const hard = HARD_TERMS.filter(([, re]) => re.test(instruction)).map(([name]) => name);
+  if (hard.length > 0) add('hard work', Math.min(4, hard.length) * weights.per_hard_term, hard.join(', '));
+
+  if (facts.tools > 0) {
+    add('tools', weights.tools + Math.min(10, facts.toolUses) * weights.per_tool_use, `${facts.tools} tool(s), ${facts.toolUses} tool call(s) so far`);
+  }
+  if (facts.turns > 4) add('conversation depth', Math.min(20, facts.turns - 4) * weights.per_turn, `${facts.turns} messages`);
+
+  const longForm = LONG_FORM.exec(instruction);
+  if ((facts.maxTokens ?? 0) > 8000 || longForm) {
+    add('long output', weights.long_output, longForm ? `asks for "${longForm[0].toLowerCase()}"` : `max_tokens ${facts.maxTokens}`);
+  }
+  const open = OPEN_ENDED.exec(facts.lastUserText);
+  if (open) add('open-ended', weights.open_ended, `open-ended task ("${open[0].toLowerCase()}")`);
+
+  if (facts.thinking !== null) add('thinking', weights.thinking, `${facts.thinking} thinking requested${facts.thinkingBudget ? ` (budget ${facts.thinkingBudget})` : ''}`);
+  if (facts.effort === 'max' || facts.effort === 'xhigh') add('effort', weights.effort_max, `effort ${facts.effort}`);
+
+  const short = SHORT_OUTPUT.exec(instruction);
+  if (short || (facts.maxTokens !== null && facts.maxTokens <= 64)) {
+    add('short output', -weights.short_output, short ? `asks for "${short[0].toLowerCase()}"` : `max_tokens ${facts.maxTokens}`);
+  }
+
+  const score = round2(reasons.reduce((s, r) => s + r.points, 0));
+  return { score, reasons, promptTokens };
+}

@@ -1,0 +1,121 @@
+/**
+ * What a request body is made of, as routing needs it: the text of the system prompt and of the last user turn, the
+ * conversation's depth, and every feature a model must support to serve it (tools, images or documents, thinking,
+ * effort, output length). Read from an untyped body: unknown fields are ignored, never rejected.
+ */
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface RequestFacts {
+  readonly model: string | null;
+  readonly systemText: string;
+  /** Text of the last user message (text blocks and tool results). */
+  readonly lastUserText: string;
+  /** Every text the prompt carries (system, messages, tool definitions), for length estimates. */
+  readonly allText: string;
+  /** Number of messages. */
+  readonly turns: number;
+  /** tool_use blocks in the history (an agent loop's depth). */
+  readonly toolUses: number;
+  readonly tools: number;
+  /** Tool definitions that are server tools (web search, code execution...). */
+  readonly serverTools: number;
+  readonly images: number;
+  readonly documents: number;
+  readonly maxTokens: number | null;
+  readonly thinking: 'enabled' | 'adaptive' | null;
+  readonly thinkingBudget: number | null;
+  readonly effort: string | null;
+  readonly stream: boolean;
+  readonly hasOutputFormat: boolean;
+  readonly metadataUserId: string | null;
+}
+
+function blockText(b: unknown): string {
+  if (typeof b === 'string') return b;
+  if (!isObj(b)) return '';
+  switch (b['type']) {
+    case 'text':
+      return typeof b['text'] === 'string' ? b['text'] : '';
+    case 'tool_use':
+      return JSON.stringify(b['input'] ?? {});
+    case 'tool_result': {
+      const c = b['content'];
+      if (typeof c === 'string') return c;
+      return Array.isArray(c) ? c.map(blockText).join('\n') : '';
+    }
+    case 'document': {
+      const src = b['source'];
+      return isObj(src) && src['type'] === 'text' && typeof src['data'] === 'string' ? src['data'] : '';
+    }
+    default:
+      return '';
+  }
+}
+
+function contentBlocks(content: unknown): unknown[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return Array.isArray(content) ? content : [];
+}
+
+export function textOfContent(content: unknown): string {
+  return contentBlocks(content).map(blockText).filter(Boolean).join('\n');
+}
+
+export function systemTextOf(body: Readonly<Obj>): string {
+  const s = body['system'];
+  if (typeof s === 'string') return s;
+  return Array.isArray(s) ? s.map(blockText).filter(Boolean).join('\n') : '';
+}
+
+export function requestFacts(body: Readonly<Obj>): RequestFacts {
+  const messages = Array.isArray(body['messages']) ? body['messages'] : [];
+  let lastUserText = '';
+  let toolUses = 0;
+  let images = 0;
+  let documents = 0;
+  const texts: string[] = [];
+  for (const m of messages) {
+    if (!isObj(m)) continue;
+    const blocks = contentBlocks(m['content']);
+    for (const b of blocks) {
+      if (!isObj(b)) continue;
+      if (b['type'] === 'tool_use') toolUses++;
+      if (b['type'] === 'image') images++;
+      if (b['type'] === 'document') documents++;
+      if (b['type'] === 'tool_result' && Array.isArray(b['content'])) {
+        for (const x of b['content']) if (isObj(x) && x['type'] === 'image') images++;
+      }
+    }
+    const t = textOfContent(m['content']);
+    texts.push(t);
+    if (m['role'] === 'user') lastUserText = t;
+  }
+  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObj) : [];
+  const serverTools = tools.filter((t) => typeof t['type'] === 'string' && !String(t['type']).startsWith('custom')).length;
+  const systemText = systemTextOf(body);
+  const thinking = isObj(body['thinking']) ? body['thinking'] : null;
+  const thinkingType = thinking?.['type'] === 'enabled' ? 'enabled' : thinking?.['type'] === 'adaptive' ? 'adaptive' : null;
+  const oc = isObj(body['output_config']) ? body['output_config'] : null;
+  const meta = isObj(body['metadata']) ? body['metadata'] : null;
+  const mt = body['max_tokens'];
+  return {
+    model: typeof body['model'] === 'string' ? body['model'] : null,
+    systemText,
+    lastUserText,
+    allText: [systemText, ...texts, ...tools.map((t) => JSON.stringify(t))].join('\n'),
+    turns: messages.length,
+    toolUses,
+    tools: tools.length,
+    serverTools,
+    images,
+    documents,
+    maxTokens: typeof mt === 'number' && Number.isFinite(mt) ? mt : null,
+    thinking: thinkingType,
+    thinkingBudget: thinkingType === 'enabled' && typeof thinking?.['budget_tokens'] === 'number' ? thinking['budget_tokens'] : null,
+    effort: typeof oc?.['effort'] === 'string' ? oc['effort'] : null,
+    stream: body['stream'] === true,
+    hasOutputFormat: oc?.['format'] !== undefined && oc['format'] !== null,
+    metadataUserId: typeof meta?.['user_id'] === 'string' ? meta['user_id'] : null,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Short-form templates: requests whose answer is a label, a few fields, a yes/no or a short rewrite. They are what
+ * routing demotes to the small model. Built-in templates recognise the usual phrasings on the system prompt or the
+ * last user turn; configured templates (an id, a kind and a regular expression) add a team's own. A match names the
+ * template id and the phrase that matched, so the decision can be explained.
+ */
+import { z } from 'zod';
+
+export const TEMPLATE_KINDS = ['classification', 'extraction', 'yes_no', 'short_rewrite', 'other'] as const;
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+
+export const TemplateSchema = z.object({
+  id: z.string().min(1),
+  kind: z.enum(TEMPLATE_KINDS).default('other'),
+  /** A regular expression (case-insensitive) tested against the text named by `on`. */
+  pattern: z.string().min(1).refine((p) => {
+    try {
+      new RegExp(p, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'a valid regular expression'),
+  on: z.enum(['system', 'user', 'any']).default('any'),
+  /** Whether a match is a short-form request (demotable). */
+  short_form: z.boolean().default(true),
+});
+export type TemplateConfig = z.infer<typeof TemplateSchema>;
+
+export interface TemplateMatch {
+  readonly id: string;
+  readonly kind: TemplateKind;
+  readonly shortForm: boolean;
+  /** The text that matched (trimmed to 60 characters). */
+  readonly matched: string;
+  readonly on: 'system' | 'user';
+}
+
+interface CompiledTemplate {
+  readonly id: string;
+  readonly kind: TemplateKind;
+  readonly re: RegExp;
+  readonly on: 'system' | 'user' | 'any';
+  readonly shortForm: boolean;
+}
+
+/** The built-in short-form phrasings. Order matters only for which id is reported first. */
+export const BUILTIN_TEMPLATES: readonly TemplateConfig[] = [
+  {
+    id: 'builtin:yes-no',
+    kind: 'yes_no',
+    on: 'any',
+    short_form: true,
+    pattern: String.raw`\b(answer|respond|reply)( only)? with (only )?("?yes"? or "?no"?|"?true"? or "?false"?)|\byes/no\b|\b(yes|no) only\b|\btrue or false\b`,
+  },
+  {
+    id: 'builtin:classification',
+    kind: 'classification',
+    on: 'any',
+    short_form: true,
+    pattern: String.raw`\b(classify|categori[sz]e|label|tag|triage|route)\b.{0,80}\b(into|as|with|one of|categor|label|bucket|intent|sentiment|priority|queue|topic)|\b(which|what) (category|label|intent|sentiment|department|queue|priority)\b|\bsentiment (of|for|analysis)\b|\b(is|are) (this|these|the following) (spam|toxic|phishing|off-topic)\b|\b(output|return|respond with) (only )?(the|a|one|a single) (label|category|class|intent|score)\b|\bone of: `,
+  },
+  {
+    id: 'builtin:extraction',
+    kind: 'extraction',
+    on: 'any',
+    short_form: true,
+    pattern: String.raw`\bextract\b|\bpull out (the|all|every)\b|\bparse (the|this|these|following)\b.{0,60}\b(into|as) (json|fields|a table|csv)|\breturn (only )?(a )?json (object )?with (the )?(keys|fields)\b|\bfill (in )?(the|these) fields\b|\bnormali[sz]e (the|this|these) (address|date|phone|name)`,
+  },
+  {
+    id: 'builtin:short-rewrite',
+    kind: 'short_rewrite',
+    on: 'any',
+    short_form: true,
+    pattern: String.raw`\b(rewrite|rephrase|reword|paraphrase|shorten|tighten|proofread)\b.{0,60}\b(sentence|line|message|title|subject|tweet|headline|paragraph|reply|email|text|this)\b|\bfix (the )?(grammar|spelling|typos|punctuation)\b|\bmake (this|it) (more )?(polite|formal|friendly|concise|shorter|professional)\b|\b(translate) (this|the following) (sentence|phrase|word|line|title|label|message|string)s?\b|\bcorrect the (spelling|grammar)\b`,
+  },
+];
+
+export function compileTemplates(configured: readonly TemplateConfig[], builtins = true): readonly CompiledTemplate[] {
+  const all = [...configured, ...(builtins ? BUILTIN_TEMPLATES : [])];
+  return all.map((t) => ({ id: t.id, kind: t.kind, re: new RegExp(t.pattern, 'is'), on: t.on, shortForm: t.short_form }));
+}
+
+/** Every template matching the request, configured ones first. `text` limits how much of a long prompt is searched. */
+export function matchTemplates(
+  compiled: readonly CompiledTemplate[],
+  systemText: string,
+  lastUserText: string,
+  scanChars = 4000,
+): TemplateMatch[] {
+  const sys = systemText.slice(0, scanChars);
+  // The instruction is usually at the start or the end of the last user turn; long pasted material sits between.
+  const user = lastUserText.length > scanChars ? `${lastUserText.slice(0, scanChars / 2)}\n${lastUserText.slice(-scanChars / 2)}` : lastUserText;
+  const out: TemplateMatch[] = [];
+  for (const t of compiled) {
+    for (const [where, text] of [['system', sys], ['user', user]] as const) {
+      if (t.on !== 'any' && t.on !== where) continue;
+      const m = t.re.exec(text);
+      if (m) {
+        out.push({ id: t.id, kind: t.kind, shortForm: t.shortForm, matched: m[0].slice(0, 60), on: where });
+        break;
+      }
+    }
+  }
+  return out;
+}
