@@ -127,5 +127,5 @@ test('minimum cacheable prompt per model (reference 2.3, S-SEP26)', () => {
 test('loadCatalog accepts a catalog given as data and rejects one with a bad price, naming the field', () => {
   const raw = JSON.parse(readFileSync(defaultCatalogPath(), 'utf8')) as { models: { prices: { output: string } }[] };
   raw.models[1]!.prices.output = '15 USD';
-  assert.throws(() => loadCatalog({ data: raw }), /catalog\.models\.1\.prices\.output/);
+  assert.throws(() => loadCatalog({ data: raw }), /catalog\.models\[1\]\.prices\.output/);
 });

@@ -38,7 +38,7 @@ export class UnknownModelError extends Error {
   constructor(readonly model: string) {
     super(
       `unknown model "${model}": it is not in clawback's price catalog. ` +
-        `Add it to your config file under "pricing": {"models": [{"id": "${model}", ...}]} (see "Prices" in the README), ` +
+        `Add it to your config file under "pricing": {"models": [{"id": "${model}", ...}]} (see "Prices and the cost engine" in the README), ` +
         `or run "clawback prices" to list the known ids.`,
     );
     this.name = 'UnknownModelError';
@@ -126,7 +126,9 @@ export function defaultCatalogPath(): URL {
 }
 
 function formatZodError(err: z.ZodError, where: string): string {
-  const first = err.issues.slice(0, 5).map((i) => `${where}${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
+  // Paths read as a user writes them: pricing.models[0].prices.input
+  const path = (p: readonly PropertyKey[]): string => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
+  const first = err.issues.slice(0, 5).map((i) => `${where}${path(i.path)}: ${i.message}`);
   return first.join('; ');
 }
 
@@ -139,8 +141,16 @@ export function applyOverrides(base: CatalogData, rawOverrides: unknown, where =
   overrides.models.forEach((patch, i) => {
     const key = normalizeModelId(patch.id);
     const idx = models.findIndex((m) => normalizeModelId(m.id) === key || m.aliases.some((a) => normalizeModelId(a) === key));
-    const merged: unknown =
-      idx >= 0 ? deepMerge(models[idx] as unknown as Record<string, unknown>, patch) : { source: 'user override', source_date: today(), ...patch };
+    const known = idx >= 0 ? models[idx] : undefined;
+    // A patched entry says so in its source (shown by `clawback prices`), unless the patch names its own source.
+    const merged: unknown = known
+      ? deepMerge(known as unknown as Record<string, unknown>, {
+          source: `${known.source}; patched by the config file (${Object.keys(patch).filter((k) => k !== 'id').join(', ')})`,
+          ...patch,
+          // The patch may name the model by an alias; the entry keeps its canonical id (and so its dated id).
+          id: known.id,
+        })
+      : { source: 'user override (config file)', source_date: today(), ...patch };
     const checked = ModelEntrySchema.safeParse(merged);
     if (!checked.success) {
       throw new CatalogError(`invalid price override for "${patch.id}": ${formatZodError(checked.error, `${where}.models[${i}]`)}`);
