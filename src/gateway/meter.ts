@@ -1,0 +1,150 @@
+/**
+ * Turns what the gateway saw of one request into its UsageRecord: cost from the usage the API returned (the one
+ * cost engine, src/pricing/cost.ts), baseline and savings from the planner, and the prompt-prefix fingerprints
+ * (computed here, after the response was relayed, never before).
+ */
+import type { Catalog } from '../pricing/catalog.js';
+import { priceUsage, type PricedUsage } from '../pricing/cost.js';
+import { tokenLines, type Usage } from '../pricing/usage.js';
+import type { Attribution, RequestPlan } from '../levers/lever.js';
+import type { Planner } from '../levers/planner.js';
+import type { Outcome, PrefixFingerprint, UsageRecord } from '../store/record.js';
+import { analyzePrefix } from '../wire/prefix.js';
+import type { Endpoint } from './hooks.js';
+
+/** Everything observed about one request, filled in as it goes. */
+export interface Trace {
+  readonly id: string;
+  readonly source: UsageRecord['source'];
+  readonly method: string;
+  readonly path: string;
+  readonly endpoint: Endpoint;
+  readonly startedAt: number;
+  firstByteAt: number | null;
+  endedAt: number | null;
+  requestedModel: string | null;
+  servedModel: string | null;
+  stream: boolean;
+  status: number;
+  outcome: Outcome;
+  stopReason: string | null;
+  errorType: string | null;
+  usage: Usage | null;
+  messageId: string | null;
+  requestId: string | null;
+  retries: number;
+  maxTokens: number | null;
+  attribution: Attribution;
+  keyLast4: string | null;
+  batchId: string | null;
+  customId: string | null;
+  /** Price as a batch request (batch results). */
+  batch: boolean;
+}
+
+export function newTrace(init: Pick<Trace, 'id' | 'method' | 'path' | 'endpoint' | 'startedAt' | 'attribution' | 'keyLast4'> & Partial<Trace>): Trace {
+  return {
+    source: 'gateway', firstByteAt: null, endedAt: null, requestedModel: null, servedModel: null, stream: false, status: 0,
+    outcome: 'ok', stopReason: null, errorType: null, usage: null, messageId: null, requestId: null, retries: 0,
+    maxTokens: null, batchId: null, customId: null, batch: false, ...init,
+  };
+}
+
+const warned = new Set<string>();
+
+/** The bill for a usage object, or null (and one warning per model) when the catalog does not know the model. */
+export function price(catalog: Catalog, model: string | null, usage: Usage | null, batch: boolean): PricedUsage | null {
+  if (usage === null || model === null) return null;
+  try {
+    return priceUsage(catalog, model, usage, batch ? { batch: true } : {});
+  } catch (err) {
+    if (!warned.has(model)) {
+      warned.add(model);
+      process.stderr.write(`clawback gateway: cannot price ${model}: ${(err as Error).message}\n`);
+    }
+    return null;
+  }
+}
+
+export function fingerprints(catalog: Catalog, plan: RequestPlan | null, body: Readonly<Record<string, unknown>> | null): PrefixFingerprint[] {
+  const b = plan?.body ?? body;
+  if (!b || typeof b['model'] !== 'string') return [];
+  const model = plan?.model ?? catalog.tryResolve(b['model']) ?? null;
+  try {
+    const a = analyzePrefix(b, { family: model?.entry.tokenizer ?? 'claude-2025', toolOverhead: model?.entry.tool_use_system_prompt_tokens });
+    const bp = new Map(a.breakpoints.map((x) => [x.block.index, x.ttl]));
+    return a.blocks.map((blk) => {
+      const ttl = bp.get(blk.index);
+      return ttl ? { i: blk.index, h: blk.hash, t: blk.cumTokens, bp: ttl } : { i: blk.index, h: blk.hash, t: blk.cumTokens };
+    });
+  } catch {
+    return [];
+  }
+}
+
+export interface MeterInput {
+  readonly catalog: Catalog;
+  readonly planner: Planner | null;
+  readonly plan: RequestPlan | null;
+  readonly body: Readonly<Record<string, unknown>> | null;
+  readonly storePrompts: boolean;
+}
+
+export function buildRecord(t: Trace, m: MeterInput): UsageRecord {
+  const priced = price(m.catalog, t.servedModel ?? t.requestedModel, t.usage, t.batch || t.usage?.service_tier === 'batch');
+  const cost = priced?.total ?? 0n;
+  let savingsPico: UsageRecord['savingsPico'] = {};
+  let baselinePico = cost;
+  if (m.plan && m.planner) {
+    try {
+      const s = m.planner.settle(m.plan, { status: t.status, priced, stopReason: t.stopReason, startedAt: t.startedAt });
+      savingsPico = s.savingsPico;
+      baselinePico = s.baselinePico;
+    } catch (err) {
+      process.stderr.write(`clawback gateway: settling savings failed: ${(err as Error).message}\n`);
+    }
+  }
+  const lines = t.usage ? tokenLines(t.usage) : null;
+  const sent = m.plan?.body ?? m.body;
+  return {
+    id: t.id,
+    requestId: t.requestId,
+    messageId: t.messageId,
+    source: t.source,
+    endpoint: t.endpoint,
+    method: t.method,
+    path: t.path,
+    startedAt: t.startedAt,
+    firstByteAt: t.firstByteAt,
+    endedAt: t.endedAt,
+    requestedModel: t.requestedModel,
+    servedModel: t.servedModel,
+    stream: t.stream,
+    status: t.status,
+    outcome: t.outcome,
+    stopReason: t.stopReason,
+    errorType: t.errorType,
+    usage: t.usage,
+    inputTokens: priced?.tokens.input ?? lines?.input ?? 0,
+    outputTokens: priced?.tokens.output ?? lines?.output ?? 0,
+    cacheWrite5mTokens: priced?.tokens.cache_write_5m ?? lines?.cache_write_5m ?? 0,
+    cacheWrite1hTokens: priced?.tokens.cache_write_1h ?? lines?.cache_write_1h ?? 0,
+    cacheReadTokens: priced?.tokens.cache_read ?? lines?.cache_read ?? 0,
+    webSearchRequests: priced?.webSearches ?? t.usage?.server_tool_use?.web_search_requests ?? 0,
+    costPico: cost,
+    baselinePico,
+    savingsPico,
+    keyHash: t.attribution.keyHash,
+    keyLast4: t.keyLast4,
+    userId: t.attribution.userId,
+    sessionId: t.attribution.sessionId,
+    tags: t.attribution.tags,
+    batchId: t.batchId,
+    customId: t.customId,
+    retries: t.retries,
+    maxTokens: t.maxTokens,
+    prefix: t.endpoint === 'messages' ? fingerprints(m.catalog, m.plan, m.body) : [],
+    decisions: m.plan?.decisions ?? [],
+    promptText: m.storePrompts && sent && t.endpoint === 'messages' ? JSON.stringify({ system: sent['system'] ?? null, messages: sent['messages'] ?? null }) : null,
+  };
+}
