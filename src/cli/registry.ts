@@ -1,6 +1,7 @@
 /** Every command the CLI knows, in the order `clawback --help` lists them. Add a command: one file, one line here. */
 import type { Command } from './command.js';
 import { calcCommand } from './calc.js';
+import { gatewayCommand } from './gateway.js';
 import { pricesCommand } from './prices.js';
 
-export const COMMANDS: readonly Command[] = [calcCommand, pricesCommand];
+export const COMMANDS: readonly Command[] = [calcCommand, gatewayCommand, pricesCommand];
