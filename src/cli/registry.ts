@@ -2,6 +2,7 @@
 import type { Command } from './command.js';
 import { calcCommand } from './calc.js';
 import { gatewayCommand } from './gateway.js';
+import { emulateCommand } from './emulate.js';
 import { pricesCommand } from './prices.js';
 
-export const COMMANDS: readonly Command[] = [calcCommand, gatewayCommand, pricesCommand];
+export const COMMANDS: readonly Command[] = [calcCommand, gatewayCommand, pricesCommand, emulateCommand];

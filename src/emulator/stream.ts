@@ -1,0 +1,93 @@
+/**
+ * Writes one message as the Messages API streams it: message_start (input-side usage, output_tokens 1), ping,
+ * then per block content_block_start / content_block_delta... / content_block_stop (text_delta; input_json_delta
+ * in several pieces; thinking_delta then signature_delta), message_delta with the stop reason and cumulative usage
+ * (input fields repeated), message_stop. A mid-stream fault sends an `error` event after the first block starts.
+ */
+import type { ServerResponse } from 'node:http';
+import { encodeSse } from '../wire/sse.js';
+import type { ContentBlock } from './answers.js';
+import { sleep } from './http.js';
+
+export interface StreamMessage {
+  readonly id: string;
+  readonly model: string;
+  readonly content: readonly ContentBlock[];
+  readonly stop_reason: string;
+  readonly stop_sequence: string | null;
+  readonly usage: Record<string, unknown>;
+}
+
+export interface StreamOptions {
+  /** Delay between deltas (real time). */
+  readonly perDeltaMs?: number;
+  /** Send an overloaded `error` event instead of finishing. */
+  readonly midStreamError?: boolean;
+}
+
+/** Splits a string into pieces of about `size` characters (at least `min` pieces when it is long enough). */
+function pieces(s: string, size: number, min = 1): string[] {
+  if (s.length === 0) return [];
+  const n = Math.max(min, Math.ceil(s.length / size));
+  const step = Math.ceil(s.length / Math.min(n, s.length));
+  const out: string[] = [];
+  for (let i = 0; i < s.length; i += step) out.push(s.slice(i, i + step));
+  return out;
+}
+
+export async function writeMessageStream(res: ServerResponse, m: StreamMessage, opts: StreamOptions = {}): Promise<void> {
+  const delay = opts.perDeltaMs ?? 0;
+  const send = (event: string, data: unknown): boolean => (res.destroyed ? false : res.write(encodeSse(event, data)));
+  const u = m.usage;
+  const startUsage: Record<string, unknown> = { ...u, output_tokens: 1 };
+  delete startUsage['server_tool_use'];
+  send('message_start', {
+    type: 'message_start',
+    message: { id: m.id, type: 'message', role: 'assistant', model: m.model, content: [], stop_reason: null, stop_sequence: null, stop_details: null, usage: startUsage },
+  });
+  send('ping', { type: 'ping' });
+
+  for (const [index, b] of m.content.entries()) {
+    if (res.destroyed) return;
+    if (b.type === 'text') {
+      send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+      if (opts.midStreamError) break;
+      for (const p of pieces(b.text, 24)) {
+        send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: p } });
+        await sleep(delay);
+      }
+    } else if (b.type === 'thinking') {
+      send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+      if (opts.midStreamError) break;
+      for (const p of pieces(b.thinking, 48)) {
+        send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: p } });
+        await sleep(delay);
+      }
+      send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: b.signature } });
+    } else {
+      send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } });
+      if (opts.midStreamError) break;
+      for (const p of pieces(JSON.stringify(b.input), 16, 3)) {
+        send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: p } });
+        await sleep(delay);
+      }
+    }
+    send('content_block_stop', { type: 'content_block_stop', index });
+    if (index === 0) send('ping', { type: 'ping' });
+  }
+  if (opts.midStreamError) {
+    send('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    res.end();
+    return;
+  }
+  const deltaUsage: Record<string, unknown> = {
+    input_tokens: u['input_tokens'],
+    cache_creation_input_tokens: u['cache_creation_input_tokens'],
+    cache_read_input_tokens: u['cache_read_input_tokens'],
+    output_tokens: u['output_tokens'],
+  };
+  if (u['server_tool_use'] !== undefined) deltaUsage['server_tool_use'] = u['server_tool_use'];
+  send('message_delta', { type: 'message_delta', delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence, stop_details: null }, usage: deltaUsage });
+  send('message_stop', { type: 'message_stop' });
+  res.end();
+}
