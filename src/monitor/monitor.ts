@@ -1,0 +1,177 @@
+/**
+ * The monitor, assembled: budgets, alerts, metrics, the live feed, virtual keys and the dashboard, as one gateway
+ * hook. `createMonitor` reads the config's "budgets" and "alerts" sections (throwing ConfigError on a bad field),
+ * opens the monitor database, rebuilds the budgets' spend of their current periods from the usage store, and
+ * returns the hook to hand to the gateway.
+ */
+import type { Catalog } from '../pricing/catalog.js';
+import type { ConfigDocument } from '../config.js';
+import type { UsageRecord, UsageStore } from '../store/record.js';
+import { ApiError } from '../wire/errors.js';
+import type { GatewayHook } from '../gateway/hooks.js';
+import { checkBindSafety } from './admin-auth.js';
+import { parseAlerts } from './alert-config.js';
+import { AlertCenter } from './alerts.js';
+import { monitorRoutes } from './api.js';
+import { parseBudgets, toRules, type BudgetEntry, type BudgetRule } from './budget-config.js';
+import { reserveFor, settleFor } from './budget-hook.js';
+import { BudgetLedger } from './budget-ledger.js';
+import { createFeed, type LiveFeed } from './feed.js';
+import { KEY_PREFIX, KeyStore } from './keys.js';
+import { createMetrics, type MonitorMetrics } from './metrics.js';
+import { openStateDb, type StateDb } from './state-db.js';
+import { recordKeyLabel, requestRow } from './summary.js';
+
+export interface MonitorOptions {
+  readonly store: UsageStore;
+  readonly catalog: Catalog;
+  /** The config document; its "budgets" and "alerts" sections are read. */
+  readonly config?: ConfigDocument;
+  /** CLAWBACK_ADMIN_TOKEN (null: admin routes open, allowed on loopback only). */
+  readonly adminToken?: string | null;
+  /** Path of the monitor database (see state-db.ts for the default), or an open one. */
+  readonly state: string | StateDb;
+  /** The real ANTHROPIC_API_KEY the gateway holds; virtual keys are served with it. */
+  readonly apiKey?: string | null;
+  /**
+   * Whether every request must carry a virtual key. "auto" (default): yes once at least one active virtual key
+   * exists, so a gateway holding the real key is not open to whoever reaches it.
+   */
+  readonly requireVirtualKey?: boolean | 'auto';
+  /** The host the gateway binds; without an admin token only loopback is allowed. */
+  readonly host?: string;
+  readonly log?: (line: string) => void;
+  readonly now?: () => number;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Release reservations never settled after this long (a request cannot run longer). */
+  readonly staleReservationMs?: number;
+}
+
+export interface Monitor {
+  readonly hook: GatewayHook;
+  readonly ledger: BudgetLedger;
+  readonly metrics: MonitorMetrics;
+  readonly feed: LiveFeed;
+  readonly alerts: AlertCenter;
+  readonly keys: KeyStore;
+  /** Re-reads virtual keys' budgets (after `keys create --budget` in another process, say). */
+  refreshRules(): void;
+  close(): Promise<void>;
+}
+
+export async function createMonitor({
+  store,
+  catalog,
+  config = {},
+  adminToken = null,
+  state,
+  apiKey = null,
+  requireVirtualKey = 'auto',
+  host = '127.0.0.1',
+  log = (l) => process.stderr.write(l + '\n'),
+  now = Date.now,
+  env = process.env,
+  staleReservationMs = 60 * 60_000,
+}: MonitorOptions): Promise<Monitor> {
+  checkBindSafety(host, adminToken);
+  const entries: BudgetEntry[] = parseBudgets(config['budgets']);
+  const alertsConfig = parseAlerts(config['alerts']);
+  const db = typeof state === 'string' ? openStateDb(state) : state;
+  const keys = new KeyStore(db, env);
+
+  const rulesNow = (): BudgetRule[] => {
+    const fromConfig = toRules(entries, (name) => keys.byName(name)?.hash ?? null);
+    const fromKeys: BudgetRule[] = keys
+      .list(false)
+      .filter((k) => k.budget !== null)
+      .map((k) => ({ name: `key:${k.name}`, scope: { kind: 'key', keyHash: k.hash, label: k.name }, period: k.budget!.period, limitPico: k.budget!.limitPico, mode: 'hard', action: 'refuse', demoteTo: null }));
+    return [...fromConfig, ...fromKeys.filter((r) => !fromConfig.some((c) => c.name === r.name))];
+  };
+  const ledger = new BudgetLedger(rulesNow(), { now, staleAfterMs: staleReservationMs });
+  const metrics = createMetrics(() => ledger.status());
+  const feed = createFeed();
+  const alerts = new AlertCenter({ db, config: alertsConfig, log, now, onRaised: (a) => feed.publish('alert', a) });
+
+  // Durable budgets: the current periods' spend comes back from the store.
+  const t = now();
+  const baselineFrom = t - (alertsConfig.spike.window_minutes + alertsConfig.spike.baseline_minutes) * 60_000;
+  const history = await store.query({ since: Math.min(ledger.earliestPeriodStart(), baselineFrom) });
+  for (const r of history) ledger.addSpent({ keyHash: r.keyHash, tags: r.tags }, r.costPico, r.startedAt);
+  const oldest = history.length ? Math.min(...history.map((r) => r.startedAt)) : t;
+  alerts.seed(
+    history.filter((r) => r.startedAt >= baselineFrom).map((r) => ({ at: r.startedAt, pico: r.costPico })),
+    Math.max(oldest, baselineFrom),
+  );
+  alerts.resumePending();
+
+  const names = new Map<string, string>();
+  const keyName = (r: UsageRecord): string => {
+    if (r.keyHash === null) return '(no key)';
+    let n = names.get(r.keyHash);
+    if (n === undefined) {
+      n = keys.byHash(r.keyHash)?.name ?? recordKeyLabel(r);
+      names.set(r.keyHash, n);
+    }
+    return n;
+  };
+  const refreshRules = (): void => {
+    ledger.setRules(rulesNow());
+  };
+  const onKeysChanged = refreshRules;
+  const sweeper = setInterval(() => {
+    const n = ledger.sweep();
+    if (n > 0) log(`clawback monitor: released ${n} budget reservation(s) never settled within ${staleReservationMs} ms`);
+  }, Math.min(60_000, staleReservationMs));
+  sweeper.unref();
+
+  const hook: GatewayHook = {
+    name: 'monitor',
+    routes: monitorRoutes({ store, ledger, feed, metrics, alerts, keys, adminToken, keyName, onKeysChanged, now }),
+    authenticate(req, ctx) {
+      const presented = headerKey(req.headers['x-api-key']) ?? bearer(req.headers.authorization);
+      if (presented !== null && presented.startsWith(KEY_PREFIX)) {
+        const k = keys.verify(presented);
+        if (!k) return new ApiError('authentication_error', 'invalid x-api-key: this clawback key is unknown or revoked');
+        if (apiKey === null) return new ApiError('authentication_error', 'this gateway holds no ANTHROPIC_API_KEY, so it cannot serve clawback virtual keys');
+        if (k.budget !== null && !ledger.getRules().some((r) => r.name === `key:${k.name}`)) onKeysChanged();
+        // The key's own tags win over request tags, so a client cannot move its spend to another team's budget.
+        return { attribution: { keyHash: k.hash, tags: { ...ctx.attribution.tags, ...k.tags } }, upstreamKey: apiKey };
+      }
+      // Read each time: keys may be created by `clawback keys create` in another process.
+      const required = requireVirtualKey === 'auto' ? keys.hasActive() : requireVirtualKey;
+      if (required) {
+        return new ApiError('authentication_error', 'invalid x-api-key: this gateway accepts clawback keys only (create one with "clawback keys create --name NAME")');
+      }
+    },
+    beforeSend(ctx) {
+      return reserveFor(ctx, { ledger, catalog: ctx.plan?.catalog ?? catalog, onRefused: (r) => metrics.budgetRefused(r.name) });
+    },
+    afterRecord(rec, ctx) {
+      settleFor(rec, ctx, ledger);
+      metrics.observe(rec);
+      feed.publish('request', requestRow(rec, keyName));
+      if (rec.costPico > 0n) {
+        alerts.observeSpend(rec.costPico, rec.startedAt);
+        alerts.checkBudgets(ledger.status());
+      }
+    },
+    async close() {
+      clearInterval(sweeper);
+      feed.close();
+      await alerts.close();
+      if (typeof state === 'string') db.close();
+    },
+  };
+
+  return { hook, ledger, metrics, feed, alerts, keys, refreshRules, close: async () => hook.close?.() };
+}
+
+function headerKey(v: string | string[] | undefined): string | null {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s ? s.trim() : null;
+}
+
+function bearer(v: string | undefined): string | null {
+  if (!v || !/^bearer\s+/i.test(v)) return null;
+  return v.replace(/^bearer\s+/i, '').trim() || null;
+}
