@@ -1,0 +1,243 @@
+/**
+ * The caching lever: places cache_control breakpoints where prefixes repeat, picks 5m or 1h from observed reuse
+ * gaps, finds cache busters, and attributes what it saved. On by default (enforce): breakpoints cannot change an
+ * answer. The pieces, one concept per file:
+ * - cache-placement.ts: where breakpoints go (client's kept, <= 4, newest turn, lookback, shared heads);
+ * - cache-ttl.ts: the 5m/1h rule from the model's prices, with the arithmetic;
+ * - cache-reuse.ts: reuse gaps, continuation odds, branch points (learned per workspace);
+ * - cache-busters.ts: which block broke the prefix and why; cache-apply.ts: editing the body (and the key-order fix);
+ * - cache-shadow.ts: the prompt-cache engine run on the lever's own copy of the cache state;
+ * - cache-forensics.ts: per-session / per-prefix statistics from the usage store.
+ *
+ * Attribution: baseline = the body as it reached this lever (the client's own breakpoints) billed against a shadow
+ * of the cache fed only with such bodies, scaled to the prompt size the API reported; saving = baseline - actual.
+ */
+import { z } from 'zod';
+import { priceResolved } from '../pricing/cost.js';
+import type { CatalogModel } from '../pricing/catalog.js';
+import type { Usage } from '../pricing/usage.js';
+import { analyzePrefix, type PrefixAnalysis, type PrefixBlock } from '../wire/prefix.js';
+import type { LeverDecisionRecord } from '../store/record.js';
+import { applyMarkers, sortToolUseInputs } from './cache-apply.js';
+import { findBuster, isBuster, type Buster, type Seen } from './cache-busters.js';
+import { placeBreakpoints, type Placement } from './cache-placement.js';
+import { BranchPoints, ContinuationOdds, GapStats } from './cache-reuse.js';
+import { CacheShadow, type CachePlan } from './cache-shadow.js';
+import { chooseTtl } from './cache-ttl.js';
+import type { Lever, LeverMode, Outcome, RequestPlan } from './lever.js';
+
+export const CachingConfigSchema = z
+  .object({
+    mode: z.enum(['off', 'observe', 'enforce']).default('enforce'),
+    /** Allow raising a client's own 5m breakpoint to 1h when its reuse gaps say 1h is cheaper. */
+    upgrade_client_ttl: z.boolean().default(true),
+  })
+  .strict()
+  .prefault({});
+export type CachingConfig = z.infer<typeof CachingConfigSchema>;
+
+export interface CachingOptions {
+  readonly mode?: LeverMode;
+  readonly upgradeClientTtl?: boolean;
+  /** The clock TTLs are measured with (tests and the emulator share a manual one). */
+  readonly now?: () => number;
+  readonly maxSessions?: number;
+}
+
+export type MissReason = 'cold' | 'expired' | 'lookback' | 'below_minimum' | `buster:${Buster['kind']}`;
+
+interface Memo {
+  readonly space: string;
+  readonly sessionKey: string;
+  readonly model: CatalogModel;
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly base: PrefixAnalysis;
+  readonly sent: PrefixAnalysis;
+  readonly basePlan: CachePlan;
+  readonly sentPlan: CachePlan;
+  readonly bucket: string;
+}
+
+interface Session {
+  seen: Seen;
+  sortKeys: boolean;
+}
+
+export interface CachingLever extends Lever {
+  readonly name: 'caching';
+}
+
+const ok = (status: number): boolean => status >= 200 && status < 300;
+
+export function createCachingLever({ mode = 'enforce', upgradeClientTtl = true, now = Date.now, maxSessions = 10_000 }: CachingOptions = {}): CachingLever {
+  if (!['off', 'observe', 'enforce'].includes(mode)) throw new TypeError(`caching lever: mode must be off, observe or enforce (got ${String(mode)})`);
+  if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new TypeError('caching lever: maxSessions must be a positive integer');
+  // leverShadow: the cache as the bodies this lever plans would leave it (the real one in enforce mode).
+  const leverShadow = new CacheShadow();
+  // clientShadow: the cache as the client's own bodies would leave it (the baseline).
+  const clientShadow = new CacheShadow();
+  const gaps = new GapStats();
+  const odds = new ContinuationOdds();
+  const branches = new BranchPoints();
+  const sessions = new Map<string, Session>();
+  const memos = new WeakMap<RequestPlan, Memo>();
+
+  const inputCost = (m: CatalogModel, usage: Usage): bigint => priceResolved(m, 0n, usage).total;
+
+  function heads(a: PrefixAnalysis): PrefixBlock[] {
+    const out: PrefixBlock[] = [];
+    const lastOf = (s: string): PrefixBlock | undefined => [...a.blocks].reverse().find((b) => b.section === s && b.cacheable);
+    const t = lastOf('tools');
+    const s = lastOf('system');
+    if (t) out.push(t);
+    if (s) out.push(s);
+    for (const bp of a.breakpoints) if (bp.block.section !== 'messages' && !out.includes(bp.block)) out.push(bp.block);
+    return out;
+  }
+
+  function missReason(space: string, a: PrefixAnalysis, plan: CachePlan, t: number, minTokens: number, buster: Buster | null, shadow: CacheShadow): MissReason | null {
+    const anchor = shadow.deepestLive(space, a.blocks, t);
+    if (plan.usage.cache_read_input_tokens > 0) return anchor && plan.hitBlock !== null && anchor.index > plan.hitBlock ? 'lookback' : null;
+    if ((a.blocks.at(-1)?.cumTokens ?? 0) < minTokens) return 'below_minimum';
+    if (anchor) return 'lookback';
+    if (isBuster(buster)) return `buster:${buster.kind}`;
+    if (a.blocks.some((b) => shadow.expired(space, b.hash, t))) return 'expired';
+    return 'cold';
+  }
+
+  function describe(p: Placement, applied: boolean): string {
+    const added = p.markers.filter((m) => !m.client).map((m) => `${m.why} ${m.ttl}`);
+    const raised = p.markers.filter((m) => m.client).map((m) => `${m.block.path} to ${m.ttl}`);
+    const parts: string[] = [];
+    if (added.length) parts.push(`${applied ? 'added' : 'would add'} ${added.length} breakpoint${added.length > 1 ? 's' : ''} (${added.join(', ')})`);
+    if (raised.length) parts.push(`${applied ? 'raised' : 'would raise'} ${raised.join(', ')}`);
+    return parts.length ? parts.join('; ') : 'breakpoints left as the client set them';
+  }
+
+  const lever: CachingLever = {
+    name: 'caching',
+    mode,
+    plan(plan) {
+      const m = plan.model;
+      const messages = plan.body['messages'];
+      if (m === null || !Array.isArray(messages)) return;
+      const t = now();
+      const popts = { family: m.entry.tokenizer, toolOverhead: m.entry.tool_use_system_prompt_tokens };
+      const input = plan.body;
+      const base = analyzePrefix(input, popts);
+      const space = plan.attribution.keyHash ?? '-';
+      const sid = plan.attribution.sessionId;
+      const sessionKey = sid !== null ? `s:${sid}` : `k:${space}`;
+      const sess = sessions.get(sessionKey);
+      const buster = sess ? findBuster(sess.seen, { body: input, analysis: base }, sid !== null) : null;
+      if (sess && buster?.kind === 'tool_input_key_order') sess.sortKeys = true;
+      const minTokens = m.entry.min_cacheable_tokens;
+
+      let body = input;
+      let fixed = false;
+      if (mode === 'enforce' && sess?.sortKeys) {
+        const sorted = sortToolUseInputs(input);
+        if (sorted) {
+          body = sorted;
+          fixed = true;
+        }
+      }
+      const analysis = fixed ? analyzePrefix(body, popts) : base;
+      const turnGap = odds.continues(analysis.blocks.map((b) => b.hash), t);
+      if (turnGap !== null) gaps.addGap(`turn:${space}`, turnGap);
+      const bucket = messages.length <= 1 ? 'first' : 'later';
+
+      const placement = placeBreakpoints({
+        analysis,
+        minTokens,
+        rates: m.standard,
+        continuation: odds.odds(`${space}:${bucket}`),
+        turnTtl: chooseTtl(m.standard, gaps.gapsOf(`turn:${space}`)),
+        headTtl: (b) => {
+          const own = gaps.gapsOf(`h:${space}:${b.hash}`);
+          return chooseTtl(m.standard, own.length > 0 ? own : gaps.gapsOf(`head:${space}:${b.section}`));
+        },
+        branchPoint: (h) => branches.isBranch(`${space}:${h}`),
+        seen: (h) => gaps.seen(`h:${space}:${h}`),
+        anchor: leverShadow.deepestLive(space, analysis.blocks, t),
+        upgradeClient: upgradeClientTtl && mode === 'enforce',
+      });
+      const sentPlan = leverShadow.simulate(space, analysis, t, minTokens, placement.breakpoints);
+      const basePlan = clientShadow.simulate(space, base, t, minTokens);
+      const saving = inputCost(m, basePlan.usage) - inputCost(m, sentPlan.usage);
+      const changed = placement.markers.length > 0 || fixed;
+      const applied = mode === 'enforce' && changed && base.error === null;
+      if (applied) plan.body = applyMarkers(body, placement.markers);
+      const miss = missReason(space, analysis, sentPlan, t, minTokens, buster, leverShadow);
+      const u = sentPlan.usage;
+      const decision: LeverDecisionRecord = {
+        lever: 'caching',
+        mode,
+        applied,
+        summary: describe(placement, mode === 'enforce') + (fixed ? '; sorted tool_use input keys' : '') + (isBuster(buster) ? `; cache buster at ${buster.path}: ${buster.kind}` : ''),
+        estimatedSavingPico: saving.toString(),
+        detail: {
+          breakpoints: placement.breakpoints.map((b) => ({ path: b.block.path, ttl: b.ttl, tokens: b.block.cumTokens })),
+          added: placement.markers.filter((x) => !x.client).map((x) => ({ path: x.block.path, ttl: x.ttl, why: x.why })),
+          raised: placement.markers.filter((x) => x.client).map((x) => ({ path: x.block.path, ttl: x.ttl })),
+          skipped: placement.skipped,
+          predicted: { input: u.input_tokens, write5m: u.cache_creation.ephemeral_5m_input_tokens, write1h: u.cache_creation.ephemeral_1h_input_tokens, read: u.cache_read_input_tokens },
+          miss,
+          buster: isBuster(buster) ? buster : null,
+          sortedToolInputKeys: fixed,
+        },
+      };
+      plan.decisions.push(decision);
+      memos.set(plan, { space, sessionKey, model: m, input, base, sent: analysis, basePlan, sentPlan, bucket: `${space}:${bucket}` });
+    },
+
+    attribute(plan: RequestPlan, outcome: Outcome): bigint | null {
+      const memo = memos.get(plan);
+      const priced = outcome.priced;
+      if (mode !== 'enforce' || !memo || !priced || !ok(outcome.status)) return null;
+      const tk = priced.tokens;
+      const actual = tk.input + tk.cache_write_5m + tk.cache_write_1h + tk.cache_read;
+      const u = memo.basePlan.usage;
+      const est = u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
+      const scale = (n: number): number => (est > 0 && actual > 0 ? Math.floor((n * actual) / est) : n);
+      const w5 = scale(u.cache_creation.ephemeral_5m_input_tokens);
+      const w1 = scale(u.cache_creation.ephemeral_1h_input_tokens);
+      const read = scale(u.cache_read_input_tokens);
+      const inputTokens = actual > 0 ? Math.max(0, actual - w5 - w1 - read) : u.input_tokens;
+      const baseline = priceResolved(
+        memo.model,
+        0n,
+        { input_tokens: inputTokens, cache_creation_input_tokens: w5 + w1, cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1 }, cache_read_input_tokens: read, output_tokens: tk.output },
+        { batch: priced.batch, fast: priced.fast, ...(priced.geo !== null ? { geo: priced.geo } : {}) },
+      );
+      return baseline.total + priced.breakdown.server_tools - priced.total;
+    },
+
+    observe(plan: RequestPlan, outcome: Outcome): void {
+      const memo = memos.get(plan);
+      if (!memo) return;
+      memos.delete(plan);
+      const at = outcome.startedAt;
+      const prev = sessions.get(memo.sessionKey);
+      sessions.delete(memo.sessionKey);
+      sessions.set(memo.sessionKey, { seen: { body: memo.input, analysis: memo.base }, sortKeys: prev?.sortKeys ?? false });
+      if (sessions.size > maxSessions) {
+        const oldest = sessions.keys().next();
+        if (!oldest.done) sessions.delete(oldest.value);
+      }
+      if (!ok(outcome.status)) return;
+      leverShadow.commit({ ...memo.sentPlan, start: at });
+      clientShadow.commit({ ...memo.basePlan, start: at });
+      const blocks = memo.sent.blocks;
+      for (const h of heads(memo.sent)) {
+        const key = `h:${memo.space}:${h.hash}`;
+        const g = gaps.see(key, at);
+        if (g !== null) gaps.addGap(`head:${memo.space}:${h.section}`, g);
+        branches.see(`${memo.space}:${h.hash}`, blocks[h.index + 1]?.hash ?? null);
+      }
+      const last = [...blocks].reverse().find((b) => b.cacheable);
+      if (last) odds.expect(last.hash, memo.bucket, at);
+    },
+  };
+  return lever;
+}
