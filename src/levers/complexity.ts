@@ -17,21 +17,27 @@ export const ComplexityWeightsSchema = z.object({
   /** Mathematics (LaTeX, symbols, proof vocabulary). */
   maths: z.number().default(2),
   /** Asks for a proof or a derivation. */
-  proof: z.number().default(3),
+  proof: z.number().default(4),
   /** Numbered or chained instructions, per step above two, capped at 3 points. */
   per_step: z.number().default(0.5),
   /** Hard-work vocabulary (concurrency, architecture, trade-offs, security...), per distinct term, capped at 4 hits. */
-  per_hard_term: z.number().default(1.25),
-  /** Tools defined (an agent): flat, plus per tool_use already in the history (capped at 10). */
+  per_hard_term: z.number().default(1.5),
+  /** Asks for reasons (explain why, justify, assess, argue). */
+  reasoning: z.number().default(1),
+  /** Separate asks in the last user turn (sentences with a request verb), per ask above two, capped at 2 points. */
+  per_ask: z.number().default(0.5),
+  /** Tools defined (an agent): flat, plus per tool_use already in the history (capped at 20). */
   tools: z.number().default(0.5),
-  per_tool_use: z.number().default(0.15),
+  per_tool_use: z.number().default(0.05),
   /** Conversation depth, per message beyond four (capped at 20). */
-  per_turn: z.number().default(0.08),
-  /** Expected output: client's max_tokens above 8,000, and long-form asks ("detailed", "comprehensive"). */
+  per_turn: z.number().default(0.05),
+  /** Expected output: long-form asks ("detailed", "comprehensive"), or a client max_tokens above 8,000 (half for 4,000+). */
   long_output: z.number().default(1),
   /** Extended thinking requested, or effort high enough to say the client wants depth. */
   thinking: z.number().default(2),
   effort_max: z.number().default(1.5),
+  /** Hard quantitative constraints in the ask (5k writes/s, under 2ms, 10k QPS, 18 months...), two or more. */
+  constraints: z.number().default(1),
   /** Open-ended creative or design work (essay, story, plan). */
   open_ended: z.number().default(0.75),
   /** Short-output signals (low max_tokens, "one word", "only the label") subtract this. */
@@ -56,24 +62,27 @@ const CODE_FENCE = /```/g;
 const CODE_LINE = /^\s*(def |class |function |const |let |var |import |from \S+ import|#include|public |private |func |fn |SELECT |INSERT |UPDATE |CREATE TABLE|return |if \(|for \(|while \(|}\s*$|\w+\(.*\)\s*[{;]\s*$|\s{4,}\S.*[;{}]\s*$)/gm;
 const TRACE = /Traceback \(most recent call last\)|^\s+at [\w$.<>]+ \(.*:\d+:\d+\)|Exception in thread|panicked at|Segmentation fault|NullPointerException|TypeError:|ReferenceError:/m;
 const MATHS = /\\(frac|sum|int|forall|exists|mathbb|leq|geq|sqrt|lim|prod|binom)|[∀∃∑∫√≤≥∞∈⊆≡]|\b(theorem|lemma|corollary|integral|derivative|eigenvalues?|matri(x|ces)|polynomials?|modulo|prime|divisible|probability|expected value|variance|convergen(t|ce)|inequality|bijection|isomorphi(c|sm)|group theory|topolog(y|ical)|combinatori(al|cs)|recurrence)\b/gi;
-const PROOF = /\b(prove|proof|show that|demonstrate that|derive|derivation|formally verify|rigorous(ly)?)\b/i;
+const PROOF = /\b(prove|proof|show that|demonstrate that|derive|derivation|formally verify|rigorous(ly)?|justify (every|each) step)\b/i;
+const REASONING = /\b(explain (why|how)|and why\b|justif(y|ication)|argue|assess|evaluate|analy[sz]e|diagnose|critique|which party|implications?)\b/i;
+const CONSTRAINT = /\b\d+(\.\d+)?\s?(k|m|x)?\s?(ms|s\b|\/s|qps|rps|tb|gb|mb|%|percent|months?|quarters?|years|engineers|nodes|regions|writes|reads|users|requests)\b/gi;
+const ASK_VERB = /\b(explain|design|propose|compare|list|give|cover|include|analy[sz]e|prove|show|write|build|plan|discuss|identify|recommend|assess|find|implement|specify|sketch|point out|argue|determine|model|formali[sz]e|walk through|estimate|evaluate|describe|define|suggest)\b/i;
 const STEP_LIST = /^\s*(\d+[.)]|[-*•]|step \d+[:.]?)\s+\S/gim;
 const CHAIN = /\b(then|after that|next,|finally,|and then|once (that|this) is done|step by step)\b/gi;
 const HARD_TERMS: readonly [string, RegExp][] = [
   ['concurrency', /\b(race condition|deadlock|concurren(t|cy)|thread[- ]safe|lock[- ]free|memory ordering|atomic(s|ally)?|mutex)\b/i],
-  ['distributed systems', /\b(distributed|consensus|raft|paxos|eventual consistency|partition tolerance|idempoten(t|cy)|exactly[- ]once)\b/i],
-  ['architecture', /\b(architecture|system design|design (a|the) (system|service|platform)|scalab(le|ility)|migration (plan|strategy)|microservices?)\b/i],
+  ['distributed systems', /\b(distributed|consensus|raft|paxos|eventual consistency|partition tolerance|idempoten(t|cy)|exactly[- ]once|failover|fault[- ]toleran(t|ce)|failure modes?)\b/i],
+  ['architecture', /\b(architecture|system design|design (a|an|the)( \w+)? (system|service|platform|protocol|scheme|schema|algorithm|data model|queue|sync)|scalab(le|ility)|migration (plan|strategy)|microservices?|multi-region|active-active)\b/i],
   ['trade-offs', /\b(trade-?offs?|pros and cons|weigh (the )?options|compare (the )?approaches|alternatives)\b/i],
   ['security', /\b(threat model|vulnerabilit(y|ies)|exploit|security (review|audit)|attack surface|cryptograph(y|ic)|side[- ]channel)\b/i],
   ['performance', /\b(optimi[sz]e (the )?(algorithm|query|performance)|time complexity|big-o|o\(n( log n|\^2)?\)|profil(e|ing)|bottleneck|latency budget)\b/i],
   ['root cause', /\b(root cause|intermittent(ly)?|flaky|heisenbug|only (happens|fails) (in|on|under)|memory leak|corrupt(ed|ion))\b/i],
   ['research', /\b(literature|state of the art|novel|hypothes(is|es)|counterexample|edge cases?|formal(ly)?|invariant)\b/i],
-  ['strategy', /\b(strategy|roadmap|long[- ]term|multi[- ](year|quarter|phase)|risk (assessment|analysis)|contingenc(y|ies))\b/i],
+  ['strategy', /\b(strategy|roadmap|long[- ]term|multi[- ](year|quarter|phase)|phased|in phases|risk (assessment|analysis)|contingenc(y|ies)|prioriti[sz]ed plan)\b/i],
   ['legal/medical', /\b(liabilit(y|ies)|regulatory|compliance|contract clause|jurisdiction|differential diagnosis|contraindicat(ed|ion)|dosage)\b/i],
 ];
 const LONG_FORM = /\b(detailed|comprehensive|in[- ]depth|thorough(ly)?|exhaustive|full (implementation|report|analysis|design)|complete (implementation|guide)|long[- ]form|\d{3,5}[- ]words?)\b/i;
 const OPEN_ENDED = /\b(essay|story|poem|screenplay|novel|chapter|brainstorm|plan (for|a|the)|proposal|itinerary|curriculum|lesson plan|business plan)\b/i;
-const SHORT_OUTPUT = /\b(one word|single word|only (the|a|one) (label|word|number|category|letter|name)|no explanation|nothing else|respond (only )?with (only )?(the|a|one)\b|answer (only )?with (only )?(yes|no|true|false|a number|the number)|just the (answer|label|number|json))\b/i;
+const SHORT_OUTPUT = /\b(in one (word|sentence)|(answer|reply|respond) briefly|keep (it|answers|replies|your answer) (short|brief|to (one|two) sentences)|one word|single word|only (the|a|one) (label|word|number|category|letter|name)|no explanation|nothing else|respond (only )?with (only )?(the|a|one)\b|answer (only )?with (only )?(yes|no|true|false|a number|the number)|just the (answer|label|number|json))\b/i;
 
 function count(re: RegExp, text: string): number {
   re.lastIndex = 0;
@@ -102,24 +111,33 @@ export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights
   }
 
   const maths = count(MATHS, instruction);
-  if (maths >= 2) add('maths', weights.maths * Math.min(2, maths / 3), `${maths} maths terms or symbols`);
+  if (maths >= 1) add('maths', weights.maths * Math.min(2, maths / 2), `${maths} maths terms or symbols`);
   const proof = PROOF.exec(instruction);
   if (proof) add('proof', weights.proof, `asks to "${proof[0].toLowerCase()}"`);
 
   const steps = count(STEP_LIST, facts.lastUserText) + count(CHAIN, facts.lastUserText);
   if (steps > 2) add('multi-step', Math.min(3, (steps - 2) * weights.per_step), `${steps} steps or chained instructions`);
+  const asks = facts.lastUserText.split(/(?<=[.?!])\s+|\n+/).filter((x) => ASK_VERB.test(x)).length;
+  if (asks > 2) add('several asks', Math.min(2, (asks - 2) * weights.per_ask), `${asks} separate requests`);
+  const constraints = count(CONSTRAINT, facts.lastUserText);
+  if (constraints >= 2) add('constraints', weights.constraints, `${constraints} quantitative constraints`);
+  const reasoning = REASONING.exec(instruction);
+  if (reasoning) add('reasoning', weights.reasoning, `asks to "${reasoning[0].toLowerCase()}"`);
 
   const hard = HARD_TERMS.filter(([, re]) => re.test(instruction)).map(([name]) => name);
   if (hard.length > 0) add('hard work', Math.min(4, hard.length) * weights.per_hard_term, hard.join(', '));
 
   if (facts.tools > 0) {
-    add('tools', weights.tools + Math.min(10, facts.toolUses) * weights.per_tool_use, `${facts.tools} tool(s), ${facts.toolUses} tool call(s) so far`);
+    add('tools', weights.tools + Math.min(20, facts.toolUses) * weights.per_tool_use, `${facts.tools} tool(s), ${facts.toolUses} tool call(s) so far`);
   }
   if (facts.turns > 4) add('conversation depth', Math.min(20, facts.turns - 4) * weights.per_turn, `${facts.turns} messages`);
 
   const longForm = LONG_FORM.exec(instruction);
-  if ((facts.maxTokens ?? 0) > 8000 || longForm) {
-    add('long output', weights.long_output, longForm ? `asks for "${longForm[0].toLowerCase()}"` : `max_tokens ${facts.maxTokens}`);
+  const mt = facts.maxTokens ?? 0;
+  if (longForm || mt > 8000) {
+    add('long output', weights.long_output, longForm ? `asks for "${longForm[0].toLowerCase()}"` : `max_tokens ${mt}`);
+  } else if (mt >= 4000) {
+    add('long output', weights.long_output / 2, `max_tokens ${mt}`);
   }
   const open = OPEN_ENDED.exec(facts.lastUserText);
   if (open) add('open-ended', weights.open_ended, `open-ended task ("${open[0].toLowerCase()}")`);

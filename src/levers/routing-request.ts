@@ -9,7 +9,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export interface RequestFacts {
   readonly model: string | null;
   readonly systemText: string;
-  /** Text of the last user message (text blocks and tool results). */
+  /** Text of the last user message that is not only tool results (the instruction). */
   readonly lastUserText: string;
   /** Every text the prompt carries (system, messages, tool definitions), for length estimates. */
   readonly allText: string;
@@ -89,7 +89,12 @@ export function requestFacts(body: Readonly<Obj>): RequestFacts {
     }
     const t = textOfContent(m['content']);
     texts.push(t);
-    if (m['role'] === 'user') lastUserText = t;
+    // The instruction is the last user turn that says something: in an agent loop, turns of bare tool results
+    // carry data, not the task.
+    if (m['role'] === 'user') {
+      const said = blocks.filter((b) => !(isObj(b) && b['type'] === 'tool_result')).map(blockText).filter(Boolean).join('\n');
+      if (said.trim() !== '') lastUserText = said;
+    }
   }
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObj) : [];
   const serverTools = tools.filter((t) => typeof t['type'] === 'string' && !String(t['type']).startsWith('custom')).length;

@@ -58,7 +58,7 @@ export const BUILTIN_TEMPLATES: readonly TemplateConfig[] = [
     kind: 'classification',
     on: 'any',
     short_form: true,
-    pattern: String.raw`\b(classify|categori[sz]e|label|tag|triage|route)\b.{0,80}\b(into|as|with|one of|categor|label|bucket|intent|sentiment|priority|queue|topic)|\b(which|what) (category|label|intent|sentiment|department|queue|priority)\b|\bsentiment (of|for|analysis)\b|\b(is|are) (this|these|the following) (spam|toxic|phishing|off-topic)\b|\b(output|return|respond with) (only )?(the|a|one|a single) (label|category|class|intent|score)\b|\bone of: `,
+    pattern: String.raw`(^|[.!?:]\s+|\n)\s*(please )?(classify|categori[sz]e|label|tag|triage|route)\b.{0,80}\b(into|as|with|one of|categor|label|bucket|intent|sentiment|priority|queue|topic)|\b(which|what) (category|label|intent|sentiment|department|queue|priority)\b|\bsentiment (of|for|analysis)\b|\b(is|are) (this|these|the following) (spam|toxic|phishing|off-topic)\b|\b(output|return|respond with) (only )?(the|a|one|a single) (label|category|class|intent|score)\b|\bone of: `,
   },
   {
     id: 'builtin:extraction',
@@ -66,6 +66,20 @@ export const BUILTIN_TEMPLATES: readonly TemplateConfig[] = [
     on: 'any',
     short_form: true,
     pattern: String.raw`\bextract\b|\bpull out (the|all|every)\b|\bparse (the|this|these|following)\b.{0,60}\b(into|as) (json|fields|a table|csv)|\breturn (only )?(a )?json (object )?with (the )?(keys|fields)\b|\bfill (in )?(the|these) fields\b|\bnormali[sz]e (the|this|these) (address|date|phone|name)`,
+  },
+  {
+    id: 'builtin:brief-answer',
+    kind: 'other',
+    on: 'any',
+    short_form: true,
+    pattern: String.raw`\b(answer|reply|respond) (briefly|concisely|in one sentence|in (one|two|a few) sentences)\b|\bkeep (it|answers|replies|your answers?) (short|brief|to (one|two) sentences)\b|\bin one sentence\b`,
+  },
+  {
+    id: 'builtin:format-convert',
+    kind: 'short_rewrite',
+    on: 'user',
+    short_form: true,
+    pattern: String.raw`^\s*(convert|turn|format|reformat|sort)\b.{0,80}\b(into|to|as|in|alphabetically|by)\b`,
   },
   {
     id: 'builtin:short-rewrite',
