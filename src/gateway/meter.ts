@@ -40,13 +40,18 @@ export interface Trace {
   customId: string | null;
   /** Price as a batch request (batch results). */
   batch: boolean;
+  /**
+   * The response failed in a way the API does not bill (a stream that ended with an `error` event): the usage seen
+   * is kept for forensics, the cost is zero.
+   */
+  unbilled: boolean;
 }
 
 export function newTrace(init: Pick<Trace, 'id' | 'method' | 'path' | 'endpoint' | 'startedAt' | 'attribution' | 'keyLast4'> & Partial<Trace>): Trace {
   return {
     source: 'gateway', firstByteAt: null, endedAt: null, requestedModel: null, servedModel: null, stream: false, status: 0,
     outcome: 'ok', stopReason: null, errorType: null, usage: null, messageId: null, requestId: null, retries: 0,
-    maxTokens: null, batchId: null, customId: null, batch: false, ...init,
+    maxTokens: null, batchId: null, customId: null, batch: false, unbilled: false, ...init,
   };
 }
 
@@ -91,7 +96,7 @@ export interface MeterInput {
 }
 
 export function buildRecord(t: Trace, m: MeterInput): UsageRecord {
-  const priced = price(m.catalog, t.servedModel ?? t.requestedModel, t.usage, t.batch || t.usage?.service_tier === 'batch');
+  const priced = t.unbilled ? null : price(m.catalog, t.servedModel ?? t.requestedModel, t.usage, t.batch || t.usage?.service_tier === 'batch');
   const cost = priced?.total ?? 0n;
   let savingsPico: UsageRecord['savingsPico'] = {};
   let baselinePico = cost;

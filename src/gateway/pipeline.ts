@@ -309,7 +309,9 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
     if (r.model) trace.servedModel = r.model;
     trace.stopReason = r.stopReason;
     if (r.error) {
+      // A stream that ends in an `error` event is not billed (the emulator's rule too); its usage is kept.
       trace.errorType = r.error.type;
+      trace.unbilled = true;
       if (trace.outcome === 'ok') trace.outcome = 'error';
     }
   } else if (copy) {
