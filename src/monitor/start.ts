@@ -3,7 +3,6 @@
  * (the monitor reads it at start to rebuild budgets), creates the monitor, starts the gateway with the monitor's
  * hook after any others, and closes them in the right order. Refuses a non-loopback bind without an admin token.
  */
-import type { ConfigDocument } from '../config.js';
 import { getDefaultCatalog, type Catalog } from '../pricing/catalog.js';
 import { openStore } from '../store/open.js';
 import type { UsageStore } from '../store/record.js';
