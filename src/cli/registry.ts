@@ -4,5 +4,7 @@ import { calcCommand } from './calc.js';
 import { gatewayCommand } from './gateway.js';
 import { emulateCommand } from './emulate.js';
 import { pricesCommand } from './prices.js';
+import { keysCommand } from './keys.js';
+import { demoCommand } from './demo.js';
 
-export const COMMANDS: readonly Command[] = [calcCommand, gatewayCommand, pricesCommand, emulateCommand];
+export const COMMANDS: readonly Command[] = [calcCommand, gatewayCommand, pricesCommand, emulateCommand, keysCommand, demoCommand];
