@@ -18,6 +18,9 @@ export function missingCapabilities(facts: RequestFacts, promptTokens: number, m
   if (facts.thinking === 'adaptive' && !s.adaptive_thinking) out.push('no adaptive thinking');
   if (facts.effort !== null && !(s.effort as readonly string[]).includes(facts.effort)) out.push(`no effort "${facts.effort}"`);
   if ((facts.tools > 0 || facts.toolUses > 0) && !s.tools) out.push('no tools');
+  // Reference 4.1: models after Opus 4.6 accept only temperature 1 and no top_p/top_k. The catalog has no flag for
+  // it; the 2026 tokenizer marks exactly those models (Claude 4.7 and later, Mythos, Haiku 5.5).
+  if (facts.sampling && e.tokenizer === 'claude-2026') out.push('rejects temperature/top_p/top_k (models after Opus 4.6)');
   if ((facts.images > 0 || facts.documents > 0) && !s.images) out.push('no images or documents');
   return out;
 }

@@ -30,6 +30,8 @@ export interface RoutingScore {
   readonly routedPico: Pico;
   readonly allOpusPico: Pico;
   readonly allSonnetPico: Pico;
+  /** Every request on the model its label names (a perfect router). */
+  readonly oraclePico: Pico;
   readonly misses: readonly { readonly id: string; readonly label: Tier; readonly got: Tier | null }[];
 }
 
@@ -45,6 +47,7 @@ export function scoreRouting(items: readonly LabelledItem[], catalog: Catalog, c
   let routedPico = 0n;
   let allOpusPico = 0n;
   let allSonnetPico = 0n;
+  let oraclePico = 0n;
   const confusion: Record<string, number> = {};
   const misses: { id: string; label: Tier; got: Tier | null }[] = [];
   for (const it of items) {
@@ -66,6 +69,7 @@ export function scoreRouting(items: readonly LabelledItem[], catalog: Catalog, c
     routedPico += price(d.target);
     allOpusPico += price(opus.entry.id);
     allSonnetPico += price(sonnet.entry.id);
+    oraclePico += price(catalog.resolve(config.models[it.label]).entry.id);
   }
-  return { n: items.length, correct, below, above, confusion, routedPico, allOpusPico, allSonnetPico, misses };
+  return { n: items.length, correct, below, above, confusion, routedPico, allOpusPico, allSonnetPico, oraclePico, misses };
 }

@@ -29,6 +29,8 @@ export interface RequestFacts {
   readonly stream: boolean;
   readonly hasOutputFormat: boolean;
   readonly metadataUserId: string | null;
+  /** temperature other than 1, or top_p / top_k: models after Opus 4.6 reject these. */
+  readonly sampling: boolean;
 }
 
 function blockText(b: unknown): string {
@@ -122,5 +124,6 @@ export function requestFacts(body: Readonly<Obj>): RequestFacts {
     stream: body['stream'] === true,
     hasOutputFormat: oc?.['format'] !== undefined && oc['format'] !== null,
     metadataUserId: typeof meta?.['user_id'] === 'string' ? meta['user_id'] : null,
+    sampling: (typeof body['temperature'] === 'number' && body['temperature'] !== 1) || body['top_p'] != null || body['top_k'] != null,
   };
 }

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { getDefaultCatalog } from '../pricing/catalog.js';
+import { assessComplexity } from './complexity.js';
+import { parseRoutingConfig, RoutingConfigError } from './routing-config.js';
+import { estimateCost } from './routing-cost.js';
+import { decideRoute, type DecideInput } from './routing-decide.js';
+import { requestFacts } from './routing-request.js';
+
+const catalog = getDefaultCatalog();
+const HAIKU = 'claude-haiku-4-5-20251001';
+const SONNET = 'claude-sonnet-4-6';
+const OPUS = 'claude-opus-4-7';
+const ctx = { tags: {}, keyHash: null, userId: null, pinHeader: false };
+
+function decide(body: Record<string, unknown>, over: Partial<DecideInput> = {}, cfg: unknown = {}) {
+  const d = decideRoute({ body, catalog, config: parseRoutingConfig(cfg), context: ctx, ...over });
+  assert.ok(d, 'a decision for a known model');
+  return d;
+}
+
+const classify = {
+  model: SONNET,
+  max_tokens: 20,
+  system: 'Classify the ticket into one of: billing, technical, account. Respond with only the label.',
+  messages: [{ role: 'user', content: 'My invoice has the wrong VAT number.' }],
+};
+const proof = {
+  model: SONNET,
+  max_tokens: 4000,
+  messages: [{ role: 'user', content: 'Prove that there are infinitely many primes of the form 4k+3, rigorously.' }],
+};
+
+describe('routing decision', () => {
+  it('demotes a short-form classification to Haiku and says which template matched', () => {
+    const d = decide(classify);
+    assert.equal(d.target, HAIKU);
+    assert.equal(d.tier, 'haiku');
+    assert.ok(d.templates.some((t) => t.id === 'builtin:classification'));
+    assert.match(d.reasons.join(' '), /short-form template builtin:classification/);
+    assert.ok(d.estimatedSavingPico > 0n, 'Haiku is cheaper than the Sonnet the client asked for');
+  });
+
+  it('escalates a proof to Opus with its reasons, and keeps everyday work on Sonnet', () => {
+    const d = decide(proof);
+    assert.equal(d.target, OPUS);
+    assert.ok(d.complexity.reasons.some((r) => r.signal === 'proof'));
+    assert.match(d.reasons[0]!, /complexity .* >= 3.4/);
+    const everyday = decide({ model: OPUS, max_tokens: 1024, messages: [{ role: 'user', content: 'Write a product description for a ceramic mug, about 120 words.' }] });
+    assert.equal(everyday.target, SONNET);
+    assert.ok(everyday.estimatedSavingPico > 0n);
+  });
+
+  it('thresholds are configuration', () => {
+    assert.equal(decide(proof, {}, { escalate_at: 50 }).target, SONNET);
+    assert.equal(decide(classify, {}, { demote_below: -10 }).target, SONNET);
+  });
+
+  it('never routes to a model that lacks what the request uses', () => {
+    // Haiku 4.5 supports no effort setting: the short-form request goes one tier up instead.
+    const withEffort = decide({ ...classify, output_config: { effort: 'low' } });
+    assert.equal(withEffort.target, SONNET);
+    assert.deepEqual(withEffort.skipped.map((s) => s.model), [HAIKU]);
+    assert.match(withEffort.skipped[0]!.why.join(), /effort/);
+    // A prompt beyond Haiku's 200K context window.
+    // (demote_below raised: a prompt that long scores as complex by itself; here only the capability check is tested.)
+    const long = decide({ ...classify, max_tokens: 50, messages: [{ role: 'user', content: `Classify this log as ok or failed. Respond with only the label.\n${'x'.repeat(800_000)}` }] }, {}, { demote_below: 10 });
+    assert.notEqual(long.target, HAIKU);
+    assert.match(long.skipped[0]!.why.join(), /context window/);
+    // A max_tokens above Haiku's 64K output.
+    assert.notEqual(decide({ ...classify, max_tokens: 100_000 }).target, HAIKU);
+    // Non-default temperature is rejected by Opus 4.7: a proof with temperature 0.2 stays on the client's model.
+    const hot = decide({ ...proof, temperature: 0.2 });
+    assert.equal(hot.target, SONNET);
+    assert.match(hot.reasons.join(' '), /cannot serve it/);
+  });
+
+  it('a pin keeps the client model: header, key, user, pinned route', () => {
+    assert.equal(decide(classify, { context: { ...ctx, pinHeader: true } }).target, SONNET);
+    assert.equal(decide(classify, { context: { ...ctx, keyHash: 'abc123' } }, { pins: { keys: ['abc123'] } }).target, SONNET);
+    assert.equal(decide({ ...classify, metadata: { user_id: 'u-7' } }, {}, { pins: { users: ['u-7'] } }).target, SONNET);
+    const r = decide(classify, { context: { ...ctx, tags: { team: 'legal' } } }, { routes: [{ name: 'legal', match: { tags: { team: 'legal' } }, pin: true }] });
+    assert.equal(r.target, SONNET);
+    assert.equal(r.pinned, true);
+    assert.equal(r.route, 'legal');
+  });
+
+  it('routes match by tag, key, user, template id, pattern and features, and give a default model', () => {
+    const everyday = { model: SONNET, max_tokens: 800, messages: [{ role: 'user', content: 'Summarise this meeting for the team channel.' }] };
+    const routes = [
+      { name: 'by-tag', match: { tags: { feature: 'faq' } }, model: 'claude-haiku-4-5' },
+      { name: 'by-key', match: { key: 'k9f2' }, model: 'claude-haiku-4-5' },
+      { name: 'by-user', match: { user_id: 'batch-bot' }, model: 'claude-haiku-4-5' },
+      { name: 'by-pattern', match: { pattern: '^Summarise', on: 'user' }, model: 'claude-haiku-4-5' },
+      { name: 'by-features', match: { features: { tools: true } }, model: OPUS, escalate: false },
+    ];
+    assert.equal(decide(everyday, { context: { ...ctx, tags: { feature: 'faq' } } }, { routes }).route, 'by-tag');
+    assert.equal(decide(everyday, { context: { ...ctx, keyLast4: 'k9f2' } }, { routes }).route, 'by-key');
+    assert.equal(decide({ ...everyday, metadata: { user_id: 'batch-bot' } }, {}, { routes }).route, 'by-user');
+    const byPattern = decide(everyday, {}, { routes });
+    assert.equal(byPattern.route, 'by-pattern');
+    assert.equal(byPattern.target, HAIKU);
+    const tools = decide({ ...everyday, messages: [{ role: 'user', content: 'Look up the order.' }], tools: [{ name: 'lookup', input_schema: { type: 'object' } }] }, {}, { routes });
+    assert.equal(tools.route, 'by-features');
+    assert.equal(tools.target, OPUS);
+    const tmpl = decide(classify, {}, { routes: [{ name: 'tickets', match: { template: 'builtin:classification' }, pin: true }] });
+    assert.equal(tmpl.route, 'tickets');
+    assert.equal(tmpl.target, SONNET);
+  });
+
+  it('sticky sessions: a warm cache holds back a demotion unless the switch pays, but never an escalation', () => {
+    const history = Array.from({ length: 12 }, (_, i) => [
+      { role: 'user', content: `Question ${i}: ${'context about the account and its invoices. '.repeat(60)}` },
+      { role: 'assistant', content: `Answer ${i}: ${'details of the invoice history. '.repeat(40)}` },
+    ]).flat();
+    const body = { ...classify, messages: [...history, { role: 'user', content: 'Classify my last question into billing, technical or account. Respond with only the label.' }] };
+    const now = 1_000_000;
+    const cfg = { demote_below: 5 }; // a long history scores as complex by itself; this test is about the cache
+    const warm = decide(body, { session: { model: SONNET, lastAt: now - 60_000 }, now }, cfg);
+    assert.equal(warm.target, SONNET);
+    assert.match(warm.reasons.join(' '), /session is warm on claude-sonnet-4-6/);
+    const cold = decide(body, { session: { model: SONNET, lastAt: now - 3_600_000 }, now }, cfg);
+    assert.equal(cold.target, HAIKU, 'a cold session has no cache to lose');
+    const off = decide(body, { session: { model: SONNET, lastAt: now - 60_000 }, now }, { ...cfg, sticky: false });
+    assert.equal(off.target, HAIKU);
+    const hard = decide(proof, { session: { model: SONNET, lastAt: now - 1000 }, now });
+    assert.equal(hard.target, OPUS);
+  });
+
+  it('upgrades can be switched off', () => {
+    assert.equal(decide(proof, {}, { allow_upgrade: false }).target, SONNET);
+  });
+
+  it('compares cost in each model\'s own tokens: Opus 4.7 counts ~30% more prompt tokens for the same text', () => {
+    const body = { model: SONNET, max_tokens: 100, messages: [{ role: 'user', content: 'word '.repeat(2000) }] };
+    const s = estimateCost(catalog, catalog.resolve(SONNET), body, { outputTokens2025: 100 });
+    const o = estimateCost(catalog, catalog.resolve(OPUS), body, { outputTokens2025: 100 });
+    const ratio = o.promptTokens / s.promptTokens;
+    assert.ok(ratio > 1.25 && ratio < 1.35, `ratio ${ratio}`);
+    assert.ok(o.outputTokens > s.outputTokens);
+  });
+
+  it('the complexity check explains itself', () => {
+    const c = assessComplexity(
+      requestFacts({
+        max_tokens: 8000,
+        messages: [{ role: 'user', content: 'Our Go service deadlocks under load:\n```go\nmu.Lock()\nch <- e\n```\nExplain why, then propose two fixes with their trade-offs, and finally write a test.' }],
+      }),
+    );
+    const signals = c.reasons.map((r) => r.signal);
+    for (const s of ['code', 'hard work', 'reasoning']) assert.ok(signals.includes(s), `${s} in ${signals.join()}`);
+    assert.equal(Math.round(c.reasons.reduce((a, r) => a + r.points, 0) * 100) / 100, c.score);
+  });
+
+  it('rejects a bad config naming the field', () => {
+    assert.throws(() => parseRoutingConfig({ routes: [{ name: 'x', match: { pattern: '([' } }] }), (e: unknown) => e instanceof RoutingConfigError && /routes\.0\.match\.pattern/.test(e.message));
+    assert.throws(() => parseRoutingConfig({ mode: 'sometimes' }), /levers\.routing\.mode/);
+  });
+});
