@@ -2,5 +2,6 @@
 export * from './pricing/money.js';
 export * from './pricing/catalog.js';
 export * from './pricing/cost.js';
+export * from './wire/estimate.js';
 export type * from './pricing/usage.js';
 export type * from './pricing/catalog-schema.js';

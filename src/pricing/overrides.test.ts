@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CatalogError, loadCatalog } from './catalog.js';
+import { readFileSync } from 'node:fs';
+import { CatalogError, defaultCatalogPath, loadCatalog } from './catalog.js';
 import { priceUsage } from './cost.js';
 import { formatUsdExact } from './money.js';
 
@@ -71,4 +72,16 @@ test('two models claiming one id is an error naming both', () => {
   );
   // Case and the "[1m]" suffix do not make a different id.
   assert.throws(() => loadCatalog({ overrides: { models: [{ ...NEW_MODEL, aliases: ['Claude-Sonnet-4-6[1m]'] }] } }), /claimed by both/);
+});
+
+test('the override example in the README is a valid config and prices as it says', () => {
+  const readme = readFileSync(new URL('../README.md', defaultCatalogPath()), 'utf8');
+  const section = readme.slice(readme.indexOf('## Prices and the cost engine'));
+  const block = /```json\n([\s\S]*?)```/.exec(section);
+  assert.ok(block, 'the README section has a JSON example');
+  const config = JSON.parse(block[1]!) as { pricing: unknown };
+  const catalog = loadCatalog({ overrides: config.pricing });
+  // Sonnet 4.6 at the example's 20% discount: 1,000,000 x 2.40 / 1e6 = 2.4; the example's new model: 1,000,000 x 4 / 1e6 = 4
+  assert.equal(formatUsdExact(priceUsage(catalog, 'claude-sonnet-4-6', { input_tokens: 1_000_000 }).total), '2.4');
+  assert.equal(formatUsdExact(priceUsage(catalog, 'claude-opus-6-20261201', { input_tokens: 1_000_000 }).total), '4');
 });
