@@ -12,7 +12,8 @@
  *     5m:   (h5 * R + (n - h5) * W5) / n
  *     1h:   (h1 * R + (n - h1) * W1) / n
  *     none: P
- * and the rule picks the cheapest (ties go to 5m, the cheaper first write). Worked for a standard model
+ * and the rule picks the cheapest; 1h only when it is at least 15% cheaper than 5m (ONE_HOUR_MARGIN_PCT), since
+ * 1h costs more up front and the gaps are a small sample. Worked for a standard model
  * (P = 1, W5 = 1.25, W1 = 2, R = 0.1):
  * - every gap under 5m: 5m costs 0.1, 1h costs 0.1 -> 5m (its first write is 0.75 cheaper);
  * - every gap 5-60 min: 5m costs 1.25 (worse than not caching), 1h costs 0.1 -> 1h;
@@ -30,6 +31,11 @@ import type { CacheTtl } from '../wire/prefix.js';
 import { TTL_MS } from './cache-shadow.js';
 
 export const HIT_MARGIN = 0.95;
+/**
+ * 1h must be expected to cost at least this many percent less than 5m before it is chosen: the gaps are a small
+ * sample, 1h costs more up front, and the lever promises never to cost more than the client's own caching.
+ */
+export const ONE_HOUR_MARGIN_PCT = 15n;
 
 export interface TtlChoice {
   /** null: caching this prefix costs more than it saves at the observed gaps. */
@@ -39,19 +45,48 @@ export interface TtlChoice {
   readonly gaps: number;
 }
 
-export function chooseTtl(rates: Rates, gapsMs: readonly number[]): TtlChoice {
+/**
+ * Tokens at stake for a growing conversation's newest-turn breakpoint: `write` tokens are written now whatever the
+ * TTL (the new turn), `atRisk` tokens are cached already and must be written again if the next turn comes after the
+ * entry expired (the conversation so far, beyond the shared heads that other sessions keep warm).
+ */
+export interface TurnSizes {
+  readonly write: number;
+  readonly atRisk: number;
+}
+
+/**
+ * The TTL whose expected cost for the next use is lowest. Per token of prefix (no sizes): the formulas in the file
+ * header. With sizes (a conversation turn): the new turn is written at W either way, and the tokens at risk are
+ * read (R) on a hit or written again (W) on a miss:
+ *     5m:   write * W5 + atRisk * (h5 * R + (n - h5) * W5) / n
+ *     1h:   write * W1 + atRisk * (h1 * R + (n - h1) * W1) / n
+ *     none: (write + atRisk) * P, shown for the record; whether the turn is written at all is `writePays`'s call
+ * e.g. a 300-token turn on a 2,000-token conversation with one gap in ten over 5 minutes (standard model):
+ * 5m = 375 + 2000 * 0.215 = 805, 1h = 600 + 2000 * 0.1 = 800: 1h is not 15% cheaper -> 5m; on a 6,000-token
+ * conversation 5m = 375 + 1290 = 1665, 1h = 600 + 600 = 1200 -> 1h.
+ */
+export function chooseTtl(rates: Rates, gapsMs: readonly number[], sizes?: TurnSizes): TtlChoice {
   const n = BigInt(gapsMs.length);
-  if (n === 0n) {
-    return { ttl: '5m', perMTok: { none: rates.input * 1_000_000n, m5: rates.cache_write_5m * 1_000_000n, h1: rates.cache_write_1h * 1_000_000n }, gaps: 0 };
-  }
+  const write = BigInt(sizes?.write ?? 0);
+  const risk = BigInt(sizes?.atRisk ?? 1);
   const h5 = BigInt(gapsMs.filter((g) => g < TTL_MS['5m'] * HIT_MARGIN).length);
   const h1 = BigInt(gapsMs.filter((g) => g < TTL_MS['1h'] * HIT_MARGIN).length);
-  const m5 = h5 * rates.cache_read + (n - h5) * rates.cache_write_5m;
-  const hr = h1 * rates.cache_read + (n - h1) * rates.cache_write_1h;
-  const none = n * rates.input;
-  const perMTok = { none: (none * 1_000_000n) / n, m5: (m5 * 1_000_000n) / n, h1: (hr * 1_000_000n) / n };
-  let ttl: CacheTtl | null = m5 <= hr ? '5m' : '1h';
-  if ((ttl === '5m' ? m5 : hr) >= none) ttl = null;
+  // Everything times n (and per million tokens for display) so the arithmetic stays in integers.
+  const nn = n === 0n ? 1n : n;
+  const m5 = n === 0n ? 0n : write * rates.cache_write_5m * n + risk * (h5 * rates.cache_read + (n - h5) * rates.cache_write_5m);
+  const hr = n === 0n ? 0n : write * rates.cache_write_1h * n + risk * (h1 * rates.cache_read + (n - h1) * rates.cache_write_1h);
+  const none = (write + risk) * rates.input * nn;
+  const unit = write + risk > 0n ? (write + risk) * nn : 1n;
+  const perMTok = { none: (none * 1_000_000n) / unit, m5: (m5 * 1_000_000n) / unit, h1: (hr * 1_000_000n) / unit };
+  if (n === 0n) return { ttl: '5m', perMTok: { none: rates.input * 1_000_000n, m5: rates.cache_write_5m * 1_000_000n, h1: rates.cache_write_1h * 1_000_000n }, gaps: 0 };
+  let ttl: CacheTtl | null = hr * 100n < m5 * (100n - ONE_HOUR_MARGIN_PCT) ? '1h' : '5m';
+  if (sizes === undefined) {
+    if ((ttl === '5m' ? m5 : hr) >= none) ttl = null;
+  } else if (chooseTtl(rates, gapsMs).ttl === null) {
+    // A turn's own write pays off in the next turn (writePays decides that); here only "no TTL is long enough".
+    ttl = null;
+  }
   return { ttl, perMTok, gaps: gapsMs.length };
 }
 

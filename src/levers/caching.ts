@@ -20,7 +20,7 @@ import { analyzePrefix, type PrefixAnalysis, type PrefixBlock } from '../wire/pr
 import type { LeverDecisionRecord } from '../store/record.js';
 import { applyMarkers, sortToolUseInputs } from './cache-apply.js';
 import { findBuster, isBuster, type Buster, type Seen } from './cache-busters.js';
-import { placeBreakpoints, type Placement } from './cache-placement.js';
+import { DOCUMENT_TOKENS, placeBreakpoints, type Placement } from './cache-placement.js';
 import { BranchPoints, ContinuationOdds, GapStats } from './cache-reuse.js';
 import { CacheShadow, type CachePlan } from './cache-shadow.js';
 import { chooseTtl } from './cache-ttl.js';
@@ -29,8 +29,11 @@ import type { Lever, LeverMode, Outcome, RequestPlan } from './lever.js';
 export const CachingConfigSchema = z
   .object({
     mode: z.enum(['off', 'observe', 'enforce']).default('enforce'),
-    /** Allow raising a client's own 5m breakpoint to 1h when its reuse gaps say 1h is cheaper. */
-    upgrade_client_ttl: z.boolean().default(true),
+    /**
+     * Allow raising a client's own 5m breakpoint to 1h when its reuse gaps say 1h is cheaper. Off by default: it is
+     * a bet on expected value, and by default the lever never costs more than the client's own caching.
+     */
+    upgrade_client_ttl: z.boolean().default(false),
   })
   .strict()
   .prefault({});
@@ -56,6 +59,8 @@ interface Memo {
   readonly basePlan: CachePlan;
   readonly sentPlan: CachePlan;
   readonly bucket: string;
+  /** When the lever planned the request, on its clock (TTLs are measured from here). */
+  readonly t: number;
 }
 
 interface Session {
@@ -69,7 +74,7 @@ export interface CachingLever extends Lever {
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
 
-export function createCachingLever({ mode = 'enforce', upgradeClientTtl = true, now = Date.now, maxSessions = 10_000 }: CachingOptions = {}): CachingLever {
+export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false, now = Date.now, maxSessions = 10_000 }: CachingOptions = {}): CachingLever {
   if (!['off', 'observe', 'enforce'].includes(mode)) throw new TypeError(`caching lever: mode must be off, observe or enforce (got ${String(mode)})`);
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new TypeError('caching lever: maxSessions must be a positive integer');
   // leverShadow: the cache as the bodies this lever plans would leave it (the real one in enforce mode).
@@ -91,6 +96,8 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = true, 
     const s = lastOf('system');
     if (t) out.push(t);
     if (s) out.push(s);
+    const last = [...a.blocks].reverse().find((b) => b.cacheable);
+    for (const b of a.blocks) if (b.section === 'messages' && b.cacheable && b.tokens >= DOCUMENT_TOKENS && b !== last) out.push(b);
     for (const bp of a.breakpoints) if (bp.block.section !== 'messages' && !out.includes(bp.block)) out.push(bp.block);
     return out;
   }
@@ -147,19 +154,24 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = true, 
       if (turnGap !== null) gaps.addGap(`turn:${space}`, turnGap);
       const bucket = messages.length <= 1 ? 'first' : 'later';
 
+      const anchor = leverShadow.deepestLive(space, analysis.blocks, t);
+      const lastBlock = [...analysis.blocks].reverse().find((b) => b.cacheable);
+      const headTokens = Math.max(0, ...heads(analysis).map((b) => b.cumTokens));
+      const cached = anchor?.cumTokens ?? 0;
+      const sizes = { write: Math.max(0, (lastBlock?.cumTokens ?? 0) - cached), atRisk: Math.max(0, cached - headTokens) };
       const placement = placeBreakpoints({
         analysis,
         minTokens,
         rates: m.standard,
         continuation: odds.odds(`${space}:${bucket}`),
-        turnTtl: chooseTtl(m.standard, gaps.gapsOf(`turn:${space}`)),
+        turnTtl: chooseTtl(m.standard, gaps.gapsOf(`turn:${space}`), sizes),
         headTtl: (b) => {
           const own = gaps.gapsOf(`h:${space}:${b.hash}`);
           return chooseTtl(m.standard, own.length > 0 ? own : gaps.gapsOf(`head:${space}:${b.section}`));
         },
         branchPoint: (h) => branches.isBranch(`${space}:${h}`),
         seen: (h) => gaps.seen(`h:${space}:${h}`),
-        anchor: leverShadow.deepestLive(space, analysis.blocks, t),
+        anchor,
         upgradeClient: upgradeClientTtl && mode === 'enforce',
       });
       const sentPlan = leverShadow.simulate(space, analysis, t, minTokens, placement.breakpoints);
@@ -188,7 +200,7 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = true, 
         },
       };
       plan.decisions.push(decision);
-      memos.set(plan, { space, sessionKey, model: m, input, base, sent: analysis, basePlan, sentPlan, bucket: `${space}:${bucket}` });
+      memos.set(plan, { space, sessionKey, model: m, input, base, sent: analysis, basePlan, sentPlan, bucket: `${space}:${bucket}`, t });
     },
 
     attribute(plan: RequestPlan, outcome: Outcome): bigint | null {
@@ -217,7 +229,8 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = true, 
       const memo = memos.get(plan);
       if (!memo) return;
       memos.delete(plan);
-      const at = outcome.startedAt;
+      // The lever's own clock, read when the request was planned: the start of the request, as TTLs count.
+      const at = memo.t;
       const prev = sessions.get(memo.sessionKey);
       sessions.delete(memo.sessionKey);
       sessions.set(memo.sessionKey, { seen: { body: memo.input, analysis: memo.base }, sortKeys: prev?.sortKeys ?? false });
