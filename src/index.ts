@@ -5,3 +5,6 @@ export * from './pricing/cost.js';
 export * from './wire/estimate.js';
 export type * from './pricing/usage.js';
 export type * from './pricing/catalog-schema.js';
+export { startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/server.js';
+export { ManualClock, systemClock, type Clock } from './emulator/clock.js';
+export { commitCache, planCache, PromptCacheStore, type CachePlan, type CacheUsage } from './emulator/prompt-cache.js';
