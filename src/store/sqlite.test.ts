@@ -1,0 +1,142 @@
+// The SQLite usage store: exact round trip (bigint money, JSON columns), restart, grouped writes within the bound,
+// retention, duplicate ids, migrations.
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { UsageRecord } from './record.js';
+import { openSqliteStore } from './sqlite.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function dbPath(): string {
+  const d = mkdtempSync(join(tmpdir(), 'clawback-store-'));
+  dirs.push(d);
+  return join(d, 'usage.db');
+}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function record(over: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    id: 'req_01abc', requestId: 'req_up_1', messageId: 'msg_1', source: 'gateway', endpoint: 'messages', method: 'POST',
+    path: '/v1/messages', startedAt: 1_795_000_000_000, firstByteAt: 1_795_000_000_120, endedAt: 1_795_000_000_900,
+    requestedModel: 'claude-opus-4-8', servedModel: 'claude-sonnet-4-6', stream: true, status: 200, outcome: 'ok',
+    stopReason: 'end_turn', errorType: null,
+    usage: { input_tokens: 12, output_tokens: 345, cache_creation_input_tokens: 2000, cache_read_input_tokens: 50_000,
+      cache_creation: { ephemeral_5m_input_tokens: 500, ephemeral_1h_input_tokens: 1500 }, service_tier: 'standard',
+      server_tool_use: { web_search_requests: 2 }, iterations: [{ type: 'compaction', input_tokens: 9, output_tokens: 3 }] },
+    inputTokens: 12, outputTokens: 345, cacheWrite5mTokens: 500, cacheWrite1hTokens: 1500, cacheReadTokens: 50_000, webSearchRequests: 2,
+    costPico: 9_007_199_254_740_993n, baselinePico: 9_007_199_254_741_993n, savingsPico: { routing: 1000n, caching: -7n },
+    keyHash: 'ab'.repeat(16), keyLast4: 'wxyz', userId: '{"device":"d1"}', sessionId: 'sess-1', tags: { team: 'search', feature: 'faq' },
+    batchId: null, customId: null, retries: 1, maxTokens: 4096,
+    prefix: [{ i: 0, h: '0011223344556677', t: 1200, bp: '1h' }, { i: 1, h: '8899aabbccddeeff', t: 1300 }],
+    decisions: [{ lever: 'routing', mode: 'enforce', applied: true, summary: 'opus -> sonnet', estimatedSavingPico: '1000', detail: { why: 'short' } }],
+    promptText: null,
+    ...over,
+  };
+}
+
+describe('SQLite usage store', () => {
+  it('stores every field and reads it back exactly, money beyond 2^53 included', async () => {
+    const s = openSqliteStore(dbPath());
+    s.append(record());
+    const [back] = await s.query({});
+    assert.deepEqual(back, record());
+    await s.close();
+  });
+
+  it('survives a restart: records, schema version and the key salt persist', async () => {
+    const p = dbPath();
+    const a = openSqliteStore(p);
+    const salt = a.keySalt();
+    assert.match(salt, /^[0-9a-f]{32}$/);
+    a.append(record({ id: 'r1' }));
+    await a.close();
+    const b = openSqliteStore(p);
+    assert.equal(b.keySalt(), salt);
+    assert.deepEqual((await b.query({})).map((r) => r.id), ['r1']);
+    await b.close();
+    const raw = new Database(p, { readonly: true });
+    assert.deepEqual(raw.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }]);
+    assert.equal((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
+    raw.close();
+  });
+
+  it('queues appends off the request path and writes them within flushMs', async () => {
+    const p = dbPath();
+    const s = openSqliteStore(p, { flushMs: 50 });
+    const reader = new Database(p, { readonly: true });
+    const count = (): number => (reader.prepare('SELECT COUNT(*) AS n FROM usage_records').get() as { n: number }).n;
+    s.append(record({ id: 'a' }));
+    s.append(record({ id: 'b' }));
+    assert.equal(s.pending, 2);
+    assert.equal(count(), 0, 'append does no I/O');
+    await sleep(51); // the store's timer was armed first, so it has run by now
+    assert.equal(s.pending, 0);
+    assert.equal(count(), 2, 'on disk within the bound, seen by another connection');
+    reader.close();
+    await s.close();
+  });
+
+  it('writes at once when maxBatch records wait', async () => {
+    const p = dbPath();
+    const s = openSqliteStore(p, { flushMs: 60_000, maxBatch: 3 });
+    for (const id of ['a', 'b', 'c']) s.append(record({ id }));
+    await sleep(0);
+    await sleep(0);
+    assert.equal(s.pending, 0);
+    await s.close();
+  });
+
+  it('ignores a duplicate id (a batch result metered twice is stored once)', async () => {
+    const s = openSqliteStore(dbPath());
+    s.append(record({ id: 'dup', costPico: 5n }));
+    s.append(record({ id: 'dup', costPico: 5n }));
+    await s.flush();
+    s.append(record({ id: 'dup', costPico: 5n }));
+    assert.equal((await s.query({})).length, 1);
+    await s.close();
+  });
+
+  it('filters by time, session and key; orders and limits', async () => {
+    const s = openSqliteStore(dbPath());
+    for (let i = 0; i < 5; i++) s.append(record({ id: `r${i}`, startedAt: 1000 + i, sessionId: i % 2 ? 'odd' : 'even', keyHash: i < 2 ? 'k1' : 'k2' }));
+    const ids = async (q: Parameters<typeof s.query>[0]): Promise<string[]> => (await s.query(q)).map((r) => r.id);
+    assert.deepEqual(await ids({ since: 1001, until: 1004 }), ['r1', 'r2', 'r3']);
+    assert.deepEqual(await ids({ sessionId: 'odd' }), ['r1', 'r3']);
+    assert.deepEqual(await ids({ keyHash: 'k1' }), ['r0', 'r1']);
+    assert.deepEqual(await ids({ newestFirst: true, limit: 2 }), ['r4', 'r3']);
+    await s.close();
+  });
+
+  it('deletes records older than the retention setting, at open and on demand', async () => {
+    const p = dbPath();
+    const now = Date.now();
+    const a = openSqliteStore(p);
+    a.append(record({ id: 'old', startedAt: now - 40 * 86_400_000 }));
+    a.append(record({ id: 'new', startedAt: now - 86_400_000 }));
+    await a.close();
+    const b = openSqliteStore(p, { retentionDays: 30 });
+    assert.deepEqual((await b.query({})).map((r) => r.id), ['new']);
+    assert.equal(b.applyRetention(now + 30 * 86_400_000), 1);
+    await b.close();
+  });
+
+  it('refuses a database written by a newer clawback', () => {
+    const p = dbPath();
+    const raw = new Database(p);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    raw.prepare('INSERT INTO schema_migrations VALUES (99, ?, 0)').run('future');
+    raw.close();
+    assert.throws(() => openSqliteStore(p), /schema version 99/);
+  });
+
+  it('checks its options once', () => {
+    assert.throws(() => openSqliteStore(':memory:', { maxBatch: 0 }), /maxBatch/);
+    assert.throws(() => openSqliteStore(':memory:', { flushMs: -1 }), /flushMs/);
+  });
+});
