@@ -68,9 +68,8 @@ export interface BudgetRule {
 function formatIssues(err: z.ZodError, where: string): string {
   return err.issues
     .slice(0, 5)
-    .map((i) => `${where}${i.path.length ? '[' + i.path.map(String).join('].[') + ']' : ''}: ${i.message}`)
-    .join('; ')
-    .replace(/\]\.\[/g, '.');
+    .map((i) => `${where}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`)
+    .join('; ');
 }
 
 /** Parses the "budgets" section; throws ConfigError naming the bad field. */
