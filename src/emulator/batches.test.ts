@@ -64,7 +64,7 @@ describe('message batches through the SDK', () => {
     }
   });
 
-  test('results are JSONL served with a binary content type, at the Host the request used', async () => {
+  test('results are JSONL (application/x-jsonl), at the Host the request used', async () => {
     const b = await client.messages.batches.create({ requests: [req('only', 'hello')] });
     clock.advance(10 * 60_000);
     const viaLocalhost = emu.url.replace('127.0.0.1', 'localhost');
@@ -72,7 +72,8 @@ describe('message batches through the SDK', () => {
     const view = (await r.json()) as { results_url: string };
     assert.equal(view.results_url, `${viaLocalhost}/v1/messages/batches/${b.id}/results`);
     const res = await fetch(view.results_url, { headers: { 'x-api-key': 'k' } });
-    assert.equal(res.headers.get('content-type'), 'application/binary');
+    assert.equal(res.headers.get('content-type'), 'application/x-jsonl');
+    assert.match(res.headers.get('content-disposition') ?? '', new RegExp(`${b.id}_results\\.jsonl`));
     const lines = (await res.text()).trim().split('\n');
     assert.equal(lines.length, 1);
     assert.equal((JSON.parse(lines[0]!) as { custom_id: string }).custom_id, 'only');

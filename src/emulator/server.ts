@@ -131,7 +131,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       if (method === 'DELETE' && b[2] === undefined) return sendJson(res, 200, batches.remove(id, who));
       if (method === 'GET' && b[2] === '/results') {
         const text = batches.results(id, who);
-        res.writeHead(200, { 'content-type': 'application/binary', 'content-length': Buffer.byteLength(text) });
+        // As the API serves them (maintainer comment, anthropics/anthropic-sdk-ruby#208, Aug 2026).
+        res.writeHead(200, { 'content-type': 'application/x-jsonl', 'content-disposition': `attachment; filename*=utf-8''${id}_results.jsonl`, 'content-length': Buffer.byteLength(text) });
         res.end(text);
         return;
       }
