@@ -136,7 +136,8 @@ export function estimateRequestCost(catalog: Catalog, body: Obj, opts: EstimateO
   const assume = opts.assume ?? {};
   const prefix = opts.prefix ?? analyzePrefix(body, { family, toolOverhead: m.entry.tool_use_system_prompt_tokens, model: m.entry.id });
   const factor = opts.calibration?.factor(family) ?? 1;
-  const scale = (n: number): number => (factor === 1 ? n : Math.ceil(n * factor));
+  // The factor is a float ratio of sums; the epsilon keeps 2,015 x (2,418 / 2,015) at 2,418 rather than 2,419.
+  const scale = (n: number): number => (factor === 1 ? n : Math.ceil(n * factor - 1e-9));
 
   const total = scale(prefix.totalTokens);
   const split = cacheSplit(prefix, m.entry.min_cacheable_tokens, scale);
