@@ -27,25 +27,28 @@ const regex = z.string().refine((p) => {
   }
 }, 'a valid regular expression');
 
+/** What a route matches on; every given condition must hold, and an empty match matches every request. */
+export const RouteMatchSchema = z
+  .object({
+    /** Tags (x-clawback-tags) that must all be present with these values. */
+    tags: z.record(z.string(), z.string()).optional(),
+    /** An API key's hash or its last four characters. */
+    key: z.string().optional(),
+    /** metadata.user_id (or the attributed user). */
+    user_id: z.string().optional(),
+    /** A template id (configured or built-in, e.g. "builtin:classification") that must match. */
+    template: z.string().optional(),
+    /** A regular expression on the system prompt or the last user turn (see `on`). */
+    pattern: regex.optional(),
+    on: z.enum(['system', 'user', 'any']).default('any'),
+    features: FeaturesSchema.optional(),
+  })
+  .prefault({});
+export type RouteMatch = z.infer<typeof RouteMatchSchema>;
+
 export const RouteSchema = z.object({
   name: z.string().min(1),
-  /** Every given condition must hold. An empty match matches every request. */
-  match: z
-    .object({
-      /** Tags (x-clawback-tags) that must all be present with these values. */
-      tags: z.record(z.string(), z.string()).optional(),
-      /** An API key's hash or its last four characters. */
-      key: z.string().optional(),
-      /** metadata.user_id (or the attributed user). */
-      user_id: z.string().optional(),
-      /** A template id (configured or built-in, e.g. "builtin:classification") that must match. */
-      template: z.string().optional(),
-      /** A regular expression on the system prompt or the last user turn (see `on`). */
-      pattern: regex.optional(),
-      on: z.enum(['system', 'user', 'any']).default('any'),
-      features: FeaturesSchema.optional(),
-    })
-    .prefault({}),
+  match: RouteMatchSchema,
   /** The route's default model (else the configured default tier's model). */
   model: z.string().min(1).optional(),
   /** Never change the model on this route. */
@@ -58,7 +61,7 @@ export type RouteConfig = z.infer<typeof RouteSchema>;
 export const RoutingConfigSchema = z.object({
   mode: z.enum(['off', 'observe', 'enforce']).default('observe'),
   models: z
-    .object({
+  .object({
       haiku: z.string().min(1).default('claude-haiku-4-5'),
       sonnet: z.string().min(1).default('claude-sonnet-4-6'),
       opus: z.string().min(1).default('claude-opus-4-7'),

@@ -11,7 +11,7 @@ import type { Catalog, CatalogModel } from '../pricing/catalog.js';
 import { formatUsd, type Pico } from '../pricing/money.js';
 import { assessComplexity, type ComplexityResult } from './complexity.js';
 import { missingCapabilities } from './routing-capabilities.js';
-import type { RouteConfig, RoutingConfig, Tier } from './routing-config.js';
+import type { RouteMatch, RoutingConfig, Tier } from './routing-config.js';
 import { estimateCost, promptShape } from './routing-cost.js';
 import { requestFacts, type RequestFacts } from './routing-request.js';
 import { compileTemplates, matchTemplates, type TemplateMatch } from './templates.js';
@@ -65,8 +65,8 @@ export function compileRouting(config: RoutingConfig): CompiledRouting {
   return { ...config, compiled: compileTemplates(config.templates, config.builtin_templates) };
 }
 
-function matchRoute(r: RouteConfig, facts: RequestFacts, ctx: RouteContext, templates: readonly TemplateMatch[], promptTokens: number): boolean {
-  const m = r.match;
+/** Whether a route's match holds for a request (shared with the output budget's routes). */
+export function routeMatches(m: RouteMatch, facts: RequestFacts, ctx: RouteContext, templates: readonly TemplateMatch[], promptTokens: number): boolean {
   if (m.tags && !Object.entries(m.tags).every(([k, v]) => ctx.tags[k] === v)) return false;
   if (m.key !== undefined && m.key !== ctx.keyHash && m.key !== ctx.keyLast4) return false;
   if (m.user_id !== undefined && m.user_id !== (facts.metadataUserId ?? ctx.userId)) return false;
@@ -123,7 +123,7 @@ export function decideRoute(input: DecideInput, compiled: CompiledRouting = comp
     estimateCost(catalog, m, body, { outputTokens2025: outputTokens, cache }).totalPico;
   const requestedCost = cost(requested);
   const promptTokens2025 = complexity.promptTokens;
-  const route = config.routes.find((r) => matchRoute(r, facts, ctx, templates, promptTokens2025)) ?? null;
+  const route = config.routes.find((r) => routeMatches(r.match, facts, ctx, templates, promptTokens2025)) ?? null;
   const result = (target: CatalogModel, tier: Tier | null, pinned: boolean): RouteDecision => {
     const targetCost = target.entry.id === requested.entry.id ? requestedCost : cost(target);
     return {
