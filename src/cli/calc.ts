@@ -13,7 +13,7 @@ const flags: readonly FlagSpec[] = [
   { name: 'cache-write-5m', type: 'int', value: 'N', default: 0, help: 'tokens written to the 5-minute cache' },
   { name: 'cache-write-1h', type: 'int', value: 'N', default: 0, help: 'tokens written to the 1-hour cache' },
   { name: 'cache-read', type: 'int', value: 'N', default: 0, help: 'tokens read from the cache' },
-  { name: 'web-searches', type: 'int', value: 'N', default: 0, help: 'server-side web searches ($10 per 1,000)' },
+  { name: 'web-searches', type: 'int', value: 'N', default: 0, help: 'server-side web searches (usage.server_tool_use.web_search_requests)' },
   { name: 'batch', type: 'bool', help: 'price as a Message Batches request (50% off every line)' },
   { name: 'geo', type: 'string', value: 'GEO', help: 'inference_geo, e.g. "us" (1.1x; Claude 4.6 and later only)' },
   { name: 'fast', type: 'bool', help: 'price at fast-mode rates (speed: "fast"; not with --batch)' },

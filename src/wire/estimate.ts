@@ -108,7 +108,7 @@ function usageFor(total: number, split: CacheSplit, cache: CacheAssumption, outp
 }
 
 /** The most web searches the request's web search tools allow (their max_uses); a tool without it adds none. */
-function maxWebSearches(body: Obj): number {
+function maxWebSearches(body: Readonly<Obj>): number {
   const tools = Array.isArray(body['tools']) ? body['tools'] : [];
   let n = 0;
   for (const t of tools) {
@@ -117,7 +117,7 @@ function maxWebSearches(body: Obj): number {
   return n;
 }
 
-function priceOptions(m: CatalogModel, body: Obj, assume: EstimateAssumptions): PriceOptions {
+function priceOptions(m: CatalogModel, body: Readonly<Obj>, assume: EstimateAssumptions): PriceOptions {
   // speed "fast" is priced fast only where the model still offers it (S-SEP26: Opus 4.7 rejects it, Opus 4.6 bills standard).
   const fast = body['speed'] === 'fast' && m.entry.supports.fast && m.fast !== null && assume.batch !== true;
   const rawGeo = typeof body['inference_geo'] === 'string' ? body['inference_geo'] : assume.geo;
@@ -130,11 +130,11 @@ function priceOptions(m: CatalogModel, body: Obj, assume: EstimateAssumptions): 
  * Estimates a Messages request body's cost. Throws UnknownModelError for a model the catalog does not know (never
  * guesses a price). Cheap: one pass over the body (or none, given `prefix`) and three calls of the cost engine.
  */
-export function estimateRequestCost(catalog: Catalog, body: Obj, opts: EstimateOptions = {}): RequestEstimate {
+export function estimateRequestCost(catalog: Catalog, body: Readonly<Obj>, opts: EstimateOptions = {}): RequestEstimate {
   const m = catalog.resolve(String(body['model'] ?? ''));
   const family = m.entry.tokenizer;
   const assume = opts.assume ?? {};
-  const prefix = opts.prefix ?? analyzePrefix(body, { family, toolOverhead: m.entry.tool_use_system_prompt_tokens, model: m.entry.id });
+  const prefix = opts.prefix ?? analyzePrefix(body as Obj, { family, toolOverhead: m.entry.tool_use_system_prompt_tokens, model: m.entry.id });
   const factor = opts.calibration?.factor(family) ?? 1;
   // The factor is a float ratio of sums; the epsilon keeps 2,015 x (2,418 / 2,015) at 2,418 rather than 2,419.
   const scale = (n: number): number => (factor === 1 ? n : Math.ceil(n * factor - 1e-9));
