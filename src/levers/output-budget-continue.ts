@@ -4,8 +4,9 @@
  * How: when a (non-streaming) response comes back with `stop_reason: "max_tokens"` and the client's own max_tokens
  * was higher than the cap we sent, a follow-up request is sent with the same body plus the partial answer as an
  * assistant prefill (the last message, role "assistant"; trailing whitespace removed because the API rejects it
- * there) and `max_tokens` set to what the client's limit leaves. The model goes on from where it stopped. The two
- * answers are merged into one response: the texts joined (with the whitespace put back), usage summed (both calls
+ * there) and `max_tokens` set to what the client's limit leaves. The model goes on from where the prefill ends (it
+ * writes the removed whitespace again itself). The two answers are merged into one response: the trimmed partial
+ * text and the continuation joined, usage summed (both calls
  * are billed), the stop reason and stop sequence of the last call. This works for plain text and for JSON answers
  * (a JSON document cut mid-way is continued from the exact character). It does not apply to answers that ended in
  * a tool call or carry thinking blocks (a prefill cannot hold them), nor to streamed responses, whose bytes are
@@ -41,9 +42,8 @@ export function canContinue(sent: Readonly<Obj>, r: MessageResponse): boolean {
 }
 
 /** The follow-up request: the body sent, with the partial answer as assistant prefill and the remaining budget. */
-export function continuationBody(sent: Readonly<Obj>, soFar: string, remaining: number): { body: Obj; strippedWhitespace: string } {
+export function continuationBody(sent: Readonly<Obj>, soFar: string, remaining: number): Obj {
   const trimmed = soFar.replace(/\s+$/, '');
-  const stripped = soFar.slice(trimmed.length);
   const messages = Array.isArray(sent['messages']) ? [...(sent['messages'] as unknown[])] : [];
   const last = messages.at(-1);
   if (isObj(last) && last['role'] === 'assistant') {
@@ -53,7 +53,7 @@ export function continuationBody(sent: Readonly<Obj>, soFar: string, remaining: 
   } else {
     messages.push({ role: 'assistant', content: trimmed });
   }
-  return { body: { ...sent, messages, max_tokens: remaining }, strippedWhitespace: stripped };
+  return { ...sent, messages, max_tokens: remaining };
 }
 
 function num(u: unknown, k: string): number {
@@ -77,14 +77,14 @@ export function sumUsage(a: unknown, b: unknown): Obj {
 }
 
 /** One response from a truncated answer and its continuation. */
-export function mergeContinuation(first: MessageResponse, next: MessageResponse, joiner: string): MessageResponse {
+export function mergeContinuation(first: MessageResponse, next: MessageResponse): MessageResponse {
   const a = textOf(first) ?? '';
   const nextBlocks = next.content.filter(isObj);
   const firstText = nextBlocks[0]?.['type'] === 'text' ? String(nextBlocks[0]['text'] ?? '') : '';
   const rest = nextBlocks[0]?.['type'] === 'text' ? nextBlocks.slice(1) : nextBlocks;
   return {
     ...first,
-    content: [{ type: 'text', text: a.replace(/\s+$/, '') + joiner + firstText }, ...rest],
+    content: [{ type: 'text', text: a.replace(/\s+$/, '') + firstText }, ...rest],
     stop_reason: next.stop_reason,
     stop_sequence: next['stop_sequence'] ?? null,
     usage: sumUsage(first.usage, next.usage),
@@ -114,11 +114,11 @@ export async function continueTruncated(
     const used = num(response.usage, 'output_tokens');
     const remaining = clientMax - used;
     if (remaining <= 0) break;
-    const { body, strippedWhitespace } = continuationBody(sent, textOf(response) ?? '', remaining);
+    const body = continuationBody(sent, textOf(response) ?? '', remaining);
     const next = await send(body);
     calls++;
     if (!isMessageResponse(next)) break;
-    response = mergeContinuation(response, next, strippedWhitespace);
+    response = mergeContinuation(response, next);
   }
   return { response, calls };
 }
