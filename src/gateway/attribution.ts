@@ -31,6 +31,20 @@ export function hashKey(key: string, salt: string): string {
   return createHash('sha256').update(salt).update('\u0000').update(key).digest('hex').slice(0, 32);
 }
 
+/** hashKey with the salt bound and a small cache (clients reuse a handful of keys; the hash is per request). */
+export function keyHasher(salt: string, max = 1024): (key: string) => string {
+  const cache = new Map<string, string>();
+  return (key) => {
+    let h = cache.get(key);
+    if (h === undefined) {
+      if (cache.size >= max) cache.clear();
+      h = hashKey(key, salt);
+      cache.set(key, h);
+    }
+    return h;
+  };
+}
+
 export function last4(key: string): string {
   return key.slice(-4);
 }

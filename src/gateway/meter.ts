@@ -1,7 +1,7 @@
 /**
  * Turns what the gateway saw of one request into its UsageRecord: cost from the usage the API returned (the one
- * cost engine, src/pricing/cost.ts), baseline and savings from the planner, and the prompt-prefix fingerprints
- * (computed here, after the response was relayed, never before).
+ * cost engine, src/pricing/cost.ts), baseline and savings from the planner; the prompt-prefix fingerprints come
+ * from fingerprints.ts.
  */
 import type { Catalog } from '../pricing/catalog.js';
 import { priceUsage, type PricedUsage } from '../pricing/cost.js';
@@ -9,7 +9,6 @@ import { tokenLines, type Usage } from '../pricing/usage.js';
 import type { Attribution, RequestPlan } from '../levers/lever.js';
 import type { Planner } from '../levers/planner.js';
 import type { Outcome, PrefixFingerprint, UsageRecord } from '../store/record.js';
-import { analyzePrefix } from '../wire/prefix.js';
 import type { Endpoint } from './hooks.js';
 
 /** Everything observed about one request, filled in as it goes. */
@@ -71,28 +70,14 @@ export function price(catalog: Catalog, model: string | null, usage: Usage | nul
   }
 }
 
-export function fingerprints(catalog: Catalog, plan: RequestPlan | null, body: Readonly<Record<string, unknown>> | null): PrefixFingerprint[] {
-  const b = plan?.body ?? body;
-  if (!b || typeof b['model'] !== 'string') return [];
-  const model = plan?.model ?? catalog.tryResolve(b['model']) ?? null;
-  try {
-    const a = analyzePrefix(b, { family: model?.entry.tokenizer ?? 'claude-2025', toolOverhead: model?.entry.tool_use_system_prompt_tokens });
-    const bp = new Map(a.breakpoints.map((x) => [x.block.index, x.ttl]));
-    return a.blocks.map((blk) => {
-      const ttl = bp.get(blk.index);
-      return ttl ? { i: blk.index, h: blk.hash, t: blk.cumTokens, bp: ttl } : { i: blk.index, h: blk.hash, t: blk.cumTokens };
-    });
-  } catch {
-    return [];
-  }
-}
-
 export interface MeterInput {
   readonly catalog: Catalog;
   readonly planner: Planner | null;
   readonly plan: RequestPlan | null;
   readonly body: Readonly<Record<string, unknown>> | null;
   readonly storePrompts: boolean;
+  /** Prompt-prefix fingerprints of the body sent (fingerprints.ts), computed after the response was relayed. */
+  readonly prefix: readonly PrefixFingerprint[];
 }
 
 export function buildRecord(t: Trace, m: MeterInput): UsageRecord {
@@ -148,7 +133,7 @@ export function buildRecord(t: Trace, m: MeterInput): UsageRecord {
     customId: t.customId,
     retries: t.retries,
     maxTokens: t.maxTokens,
-    prefix: t.endpoint === 'messages' ? fingerprints(m.catalog, m.plan, m.body) : [],
+    prefix: m.prefix,
     decisions: m.plan?.decisions ?? [],
     promptText: m.storePrompts && sent && t.endpoint === 'messages' ? JSON.stringify({ system: sent['system'] ?? null, messages: sent['messages'] ?? null }) : null,
   };

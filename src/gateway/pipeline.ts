@@ -14,8 +14,9 @@ import type { RequestPlan } from '../levers/lever.js';
 import type { Planner } from '../levers/planner.js';
 import type { UsageStore } from '../store/record.js';
 import { ApiError, errorTypeForStatus, newRequestId } from '../wire/errors.js';
-import { attribute, clientKey, hashKey, last4, readClawbackHeaders } from './attribution.js';
+import { attribute, clientKey, last4, readClawbackHeaders } from './attribution.js';
 import { batchPath, rewriteResultsUrls, succeededResult } from './batches.js';
+import type { Fingerprinter } from './fingerprints.js';
 import type { Endpoint, GatewayContext, GatewayHook } from './hooks.js';
 import { buildRecord, newTrace, type Trace } from './meter.js';
 import type { GatewaySection } from './options.js';
@@ -34,9 +35,11 @@ export interface PipelineEnv {
   /** The upstream key the gateway holds (ANTHROPIC_API_KEY), or null to forward the client's. */
   readonly apiKey: string | null;
   readonly clientKeys: ReadonlySet<string> | null;
-  readonly salt: string;
+  /** The salted hash of a client key (attribution.ts keyHasher). */
+  readonly hashKey: (key: string) => string;
   /** Batch results already metered by this process (`batchId:customId`). */
   readonly seenResults: Set<string>;
+  readonly fingerprinter: Fingerprinter;
 }
 
 type Obj = Record<string, unknown>;
@@ -127,7 +130,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
   const key = clientKey(req.headers);
   const trace: Trace = newTrace({
     id, method, path, endpoint, startedAt,
-    attribution: attribute(key ? hashKey(key, env.salt) : null, null, ch),
+    attribution: attribute(key ? env.hashKey(key) : null, null, ch),
     keyLast4: key ? last4(key) : null,
   });
 
@@ -140,10 +143,13 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
     id, method, path, search, endpoint, headers: plain, startedAt, attribution: trace.attribution, body: null, plan: null,
     optimize: ch.optimize, state: new Map(),
   };
-  const record = (): void => {
+  let sentBytes: Buffer | null = null;
+  const record = async (): Promise<void> => {
     trace.attribution = ctx.attribution;
     if (!metered) return;
-    const rec = buildRecord(trace, { catalog: env.catalog, planner: ctx.optimize ? env.planner : null, plan: ctx.plan, body: ctx.body, storePrompts: env.settings.storePrompts });
+    const sent = ctx.plan?.body ?? ctx.body;
+    const prefix = endpoint === 'messages' && sent ? await env.fingerprinter.compute(sentBytes, sent, ctx.plan?.model ?? null) : [];
+    const rec = buildRecord(trace, { catalog: env.catalog, planner: ctx.optimize ? env.planner : null, plan: ctx.plan, body: ctx.body, storePrompts: env.settings.storePrompts, prefix });
     env.store.append(rec);
     for (const h of env.hooks) {
       try {
@@ -153,13 +159,13 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
       }
     }
   };
-  const refuse = (err: ApiError, outcome: 'rejected' | 'error', extra: Record<string, string> = {}): void => {
+  const refuse = (err: ApiError, outcome: 'rejected' | 'error', extra: Record<string, string> = {}): Promise<void> => {
     sendApiError(res, err, id, extra);
     trace.status = err.status;
     trace.errorType = err.type;
     trace.outcome = outcome;
     trace.endedAt = Date.now();
-    record();
+    return record();
   };
 
   // parse
@@ -172,8 +178,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
       ctx.body = parseObject(raw);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError('invalid_request_error', (err as Error).message);
-      refuse(e, 'rejected', e.status === 413 ? { connection: 'close' } : {});
-      return;
+      return refuse(e, 'rejected', e.status === 413 ? { connection: 'close' } : {});
     }
     const b = ctx.body;
     if (typeof b['model'] === 'string') trace.requestedModel = b['model'];
@@ -191,8 +196,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
   let upstreamKey = env.apiKey;
   if (metered) {
     if (env.apiKey !== null && env.clientKeys !== null && (key === null || !env.clientKeys.has(key))) {
-      refuse(new ApiError('authentication_error', 'invalid x-api-key'), 'rejected');
-      return;
+      return refuse(new ApiError('authentication_error', 'invalid x-api-key'), 'rejected');
     }
     for (const h of env.hooks) {
       if (!h.authenticate) continue;
@@ -236,7 +240,10 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
   trace.servedModel = served;
   let out: Buffer | Readable | null = streamBody;
   if (raw !== null) out = ctx.plan && ctx.plan.body !== ctx.plan.original ? Buffer.from(JSON.stringify(ctx.plan.body)) : raw;
-  if (Buffer.isBuffer(out)) forward['content-length'] = String(out.length);
+  if (Buffer.isBuffer(out)) {
+    forward['content-length'] = String(out.length);
+    sentBytes = out;
+  }
   if (upstreamKey !== null) {
     delete forward['authorization'];
     forward['x-api-key'] = upstreamKey;
@@ -253,14 +260,12 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
       trace.outcome = 'aborted';
       trace.status = 499;
       trace.endedAt = Date.now();
-      record();
-      return;
+      return record();
     }
     const e = err.kind === 'timeout'
       ? new ApiError('timeout_error', `The upstream API did not answer in time (${err.message}).`)
       : new ApiError('api_error', `The upstream API is unreachable: ${err.message}`, 502);
-    refuse(e, 'error');
-    return;
+    return refuse(e, 'error');
   }
   trace.status = up.status;
   trace.retries = up.retries;
@@ -280,8 +285,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
   // batch objects: results_url rewritten to the gateway (the body is small; it is read whole)
   if (bp && bp.action !== 'results' && up.status < 300 && contentType.includes('json') && (!encoding || encoding === 'identity')) {
     await relayBatchObject(env, req, res, up, headers, trace);
-    record();
-    return;
+    return record();
   }
 
   let tap: BodyTap | null = null;
@@ -330,7 +334,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
     }
   }
   if (trace.outcome === 'error' && trace.errorType === null && up.status >= 400) trace.errorType = errorTypeForStatus(up.status);
-  record();
+  return record();
 }
 
 async function relayBatchObject(
@@ -383,7 +387,7 @@ function meterResult(env: PipelineEnv, ctx: GatewayContext, parent: Trace, batch
   t.messageId = r.messageId;
   t.stopReason = r.stopReason;
   t.batch = true;
-  const rec = buildRecord(t, { catalog: env.catalog, planner: null, plan: null, body: null, storePrompts: false });
+  const rec = buildRecord(t, { catalog: env.catalog, planner: null, plan: null, body: null, storePrompts: false, prefix: [] });
   env.store.append(rec);
   for (const h of env.hooks) {
     try {

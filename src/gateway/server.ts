@@ -11,6 +11,8 @@ import { getDefaultCatalog, type Catalog } from '../pricing/catalog.js';
 import type { Planner } from '../levers/planner.js';
 import type { UsageStore } from '../store/record.js';
 import { openStore } from '../store/open.js';
+import { keyHasher } from './attribution.js';
+import { createFingerprinter } from './fingerprints.js';
 import { matchRoute, type GatewayHook } from './hooks.js';
 import { DEFAULT_DB, DEFAULT_HOST, DEFAULT_UPSTREAM, gatewaySection, type GatewaySection } from './options.js';
 import { handleProxy, type PipelineEnv } from './pipeline.js';
@@ -65,10 +67,12 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   const upstream = createUpstream(upstreamUrl, settings);
   const salt = settings.keySalt ?? ('keySalt' in store && typeof store.keySalt === 'function' ? (store.keySalt as () => string)() : randomBytes(16).toString('hex'));
   const apiKey = opts.apiKey ?? null;
+  const fingerprinter = createFingerprinter();
 
   const pipe: PipelineEnv = {
     upstream, store, catalog, planner: opts.planner ?? null, hooks: opts.hooks ?? [], settings, apiKey,
-    clientKeys: apiKey !== null && settings.clientKeys ? new Set(settings.clientKeys) : null, salt, seenResults: new Set(),
+    clientKeys: apiKey !== null && settings.clientKeys ? new Set(settings.clientKeys) : null, hashKey: keyHasher(salt), seenResults: new Set(),
+    fingerprinter,
   };
 
   const inflight = new Set<Promise<void>>();
@@ -123,6 +127,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
         await Promise.allSettled([...inflight]);
         for (const h of pipe.hooks) await h.close?.();
         await upstream.close();
+        await fingerprinter.close();
         if (ownStore) await store.close();
         else await store.flush();
       })();

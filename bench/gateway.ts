@@ -1,0 +1,195 @@
+/**
+ * `npm run bench:gateway`: the gateway's overhead, side by side in one run.
+ *
+ *   direct   the load generator calls a trivial upstream (node:http, canned JSON or SSE answer)
+ *   bare     through a bare node:http + undici.request pass-through (streaming both ways), written here
+ *   gateway  through `startGateway` with metering on (usage tap, cost, prefix fingerprints, SQLite store)
+ *
+ * Each server runs in its own child process; the load generator (undici, keep-alive) runs in this one. For JSON and
+ * SSE answers, at 1 and 32 connections: requests/s, p50 and p99 latency, and gateway vs bare ratios (targets:
+ * >= 85% of bare throughput, <= 0.1 ms added p50). Every figure comes from the same machine in the same run.
+ * Options (env): BENCH_SECONDS per measurement (default 3), BENCH_WARMUP_SECONDS (default 0.5).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+
+const MODEL = 'claude-haiku-4-5';
+const BODY = JSON.stringify({
+  model: MODEL,
+  max_tokens: 256,
+  system: [{ type: 'text', text: 'You are a helpful assistant that answers questions about the weather. '.repeat(8), cache_control: { type: 'ephemeral' } }],
+  messages: [
+    { role: 'user', content: 'What is the weather like in Paris today? Please answer in one sentence.' },
+    { role: 'assistant', content: 'It is mild and cloudy in Paris today, around 14 degrees.' },
+    { role: 'user', content: 'And tomorrow?' },
+  ],
+});
+const USAGE = { input_tokens: 42, cache_creation_input_tokens: 0, cache_read_input_tokens: 180, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 }, output_tokens: 18, service_tier: 'standard' };
+const JSON_ANSWER = JSON.stringify({
+  id: 'msg_01bench', type: 'message', role: 'assistant', model: MODEL, content: [{ type: 'text', text: 'Tomorrow looks sunny and a little warmer, around 17 degrees.' }],
+  stop_reason: 'end_turn', stop_sequence: null, usage: USAGE,
+});
+const sse = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+const SSE_CHUNKS = [
+  sse('message_start', { type: 'message_start', message: { id: 'msg_01bench', type: 'message', role: 'assistant', model: MODEL, content: [], stop_reason: null, stop_sequence: null, usage: { ...USAGE, output_tokens: 1 } } }) +
+    sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+  sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Tomorrow looks sunny ' } }) +
+    sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'and a little warmer, around 17 degrees.' } }),
+  sse('content_block_stop', { type: 'content_block_stop', index: 0 }) +
+    sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 18 } }) +
+    sse('message_stop', { type: 'message_stop' }),
+];
+
+// ---- child roles -------------------------------------------------------------------------------------------------
+
+async function listen(server: ReturnType<typeof createServer>): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function runUpstream(): Promise<string> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const stream = Buffer.concat(chunks).includes('"stream":true');
+      if (!stream) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(JSON_ANSWER), 'request-id': 'req_bench' });
+        res.end(JSON_ANSWER);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': 'req_bench' });
+      for (const c of SSE_CHUNKS.slice(0, -1)) res.write(c);
+      res.end(SSE_CHUNKS.at(-1));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return listen(server);
+}
+
+async function runBare(upstream: string): Promise<string> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  const server = createServer((req, res) => {
+    const headers = { ...req.headers };
+    delete headers.host;
+    delete headers.connection;
+    request(upstream + (req.url ?? '/'), { method: req.method as 'POST', headers, body: req, dispatcher: agent }).then(
+      (up) => {
+        const h = { ...up.headers };
+        delete h['transfer-encoding'];
+        delete h['connection'];
+        res.writeHead(up.statusCode, h as Record<string, string>);
+        up.body.pipe(res);
+      },
+      () => res.writeHead(502).end(),
+    );
+  });
+  server.keepAliveTimeout = 60_000;
+  return listen(server);
+}
+
+async function runGateway(upstream: string, db: string): Promise<string> {
+  const { startGateway } = await import('../src/gateway/server.js');
+  const gw = await startGateway({ port: 0, upstream, db });
+  return gw.url;
+}
+
+// ---- load generator ----------------------------------------------------------------------------------------------
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, stream: boolean, connections: number, seconds: number): Promise<Result> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections, pipelining: 1 });
+  const body = stream ? BODY.replace('"max_tokens":256', '"max_tokens":256,"stream":true') : BODY;
+  const headers = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench-0000', 'anthropic-version': '2023-06-01' };
+  const lat: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        const r = await request(`${url}/v1/messages`, { method: 'POST', headers, body, dispatcher: agent });
+        await r.body.text();
+        if (r.statusCode !== 200) errors++;
+      } catch {
+        errors++;
+      }
+      lat.push(performance.now() - t0);
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  const elapsed = (performance.now() - start) / 1000;
+  await agent.close();
+  lat.sort((a, b) => a - b);
+  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+  return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
+}
+
+function child(role: string, ...args: string[]): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = fork(fileURLToPath(import.meta.url), [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    proc.once('message', (m) => resolve({ proc, url: String(m) }));
+    proc.once('exit', (code) => reject(new Error(`${role} exited with ${String(code)}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const role = process.argv[2];
+  if (role === 'upstream' || role === 'bare' || role === 'gateway') {
+    const url = role === 'upstream' ? await runUpstream() : role === 'bare' ? await runBare(process.argv[3]!) : await runGateway(process.argv[3]!, process.argv[4]!);
+    process.send?.(url);
+    return;
+  }
+  const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);
+  const warmup = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 0.5);
+  const dir = mkdtempSync(join(tmpdir(), 'clawback-bench-'));
+  const up = await child('upstream');
+  const bare = await child('bare', up.url);
+  const gw = await child('gateway', up.url, join(dir, 'bench.db'));
+  const targets = [['direct', up.url], ['bare', bare.url], ['gateway', gw.url]] as const;
+  console.log(`clawback gateway benchmark: ${seconds}s per run after ${warmup}s warm-up; node ${process.version}; servers in child processes\n`);
+  console.log('body  conns  target     req/s    p50 ms   p99 ms  errors');
+  const summary: string[] = [];
+  try {
+    for (const stream of [false, true]) {
+      for (const c of [1, 32]) {
+        const res: Record<string, Result> = {};
+        for (const [name, url] of targets) {
+          await load(url, stream, c, warmup);
+          const r = await load(url, stream, c, seconds);
+          res[name] = r;
+          console.log(`${(stream ? 'SSE' : 'JSON').padEnd(5)} ${String(c).padStart(5)}  ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(3).padStart(8)} ${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(7)}`);
+        }
+        const g = res['gateway']!;
+        const b = res['bare']!;
+        summary.push(
+          `${(stream ? 'SSE' : 'JSON').padEnd(5)} c=${String(c).padEnd(3)} gateway/bare throughput ${((g.rps / b.rps) * 100).toFixed(1)}% (target >= 85%), ` +
+            `added p50 ${((g.p50 - b.p50) * 1000).toFixed(0)} us (target <= 100 us), p50 over direct ${((g.p50 - res['direct']!.p50) * 1000).toFixed(0)} us`,
+        );
+      }
+    }
+    console.log('\n' + summary.join('\n'));
+  } finally {
+    for (const p of [gw.proc, bare.proc, up.proc]) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

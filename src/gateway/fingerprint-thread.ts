@@ -1,0 +1,14 @@
+/** Worker thread: computes prompt-prefix fingerprints (fingerprints.ts) away from the gateway's event loop. */
+import { parentPort } from 'node:worker_threads';
+import { prefixFingerprints, type FingerprintJob } from './fingerprints.js';
+
+const decoder = new TextDecoder();
+parentPort?.on('message', (job: FingerprintJob & { seq: number; bytes: Uint8Array }) => {
+  let prefix: unknown;
+  try {
+    prefix = prefixFingerprints(JSON.parse(decoder.decode(job.bytes)) as Record<string, unknown>, job);
+  } catch {
+    prefix = [];
+  }
+  parentPort!.postMessage({ seq: job.seq, prefix });
+});

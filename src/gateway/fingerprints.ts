@@ -1,0 +1,95 @@
+/**
+ * Prompt-prefix fingerprints for the usage record: the cumulative hash and estimated tokens at every block boundary
+ * (wire/prefix.ts), with the breakpoint TTL where there is one. analyzePrefix hashes the whole prompt (an 85 KB
+ * Claude Code request takes about a millisecond), so the gateway computes fingerprints after the response was
+ * relayed, on a worker thread when it runs compiled (inline, on a later turn of the event loop, under tsx).
+ */
+import { Worker } from 'node:worker_threads';
+import type { CatalogModel } from '../pricing/catalog.js';
+import type { PrefixFingerprint } from '../store/record.js';
+import { analyzePrefix } from '../wire/prefix.js';
+import type { TokenizerFamily } from '../wire/tokens.js';
+
+export interface FingerprintJob {
+  readonly family: TokenizerFamily;
+  readonly toolOverhead: { readonly auto: number; readonly any: number } | undefined;
+}
+
+export function prefixFingerprints(body: Readonly<Record<string, unknown>>, job: FingerprintJob): PrefixFingerprint[] {
+  try {
+    const a = analyzePrefix(body as Record<string, unknown>, { family: job.family, toolOverhead: job.toolOverhead });
+    const bp = new Map(a.breakpoints.map((x) => [x.block.index, x.ttl]));
+    return a.blocks.map((blk) => {
+      const ttl = bp.get(blk.index);
+      return ttl ? { i: blk.index, h: blk.hash, t: blk.cumTokens, bp: ttl } : { i: blk.index, h: blk.hash, t: blk.cumTokens };
+    });
+  } catch {
+    return [];
+  }
+}
+
+export function jobFor(model: CatalogModel | null): FingerprintJob {
+  return { family: model?.entry.tokenizer ?? 'claude-2025', toolOverhead: model?.entry.tool_use_system_prompt_tokens };
+}
+
+export interface Fingerprinter {
+  /** `bytes`: the body as sent upstream (JSON); `body`: the same, parsed (used when computing inline). */
+  compute(bytes: Buffer | null, body: Readonly<Record<string, unknown>>, model: CatalogModel | null): Promise<PrefixFingerprint[]>;
+  close(): Promise<void>;
+}
+
+const CAN_THREAD = import.meta.url.endsWith('.js');
+
+export function createFingerprinter({ thread = CAN_THREAD }: { thread?: boolean } = {}): Fingerprinter {
+  let worker: Worker | null = null;
+  let broken = !thread;
+  let seq = 0;
+  const waiting = new Map<number, (p: PrefixFingerprint[]) => void>();
+
+  const inline = (body: Readonly<Record<string, unknown>>, model: CatalogModel | null): Promise<PrefixFingerprint[]> =>
+    new Promise((resolve) => setImmediate(() => resolve(prefixFingerprints(body, jobFor(model)))));
+
+  function start(): Worker | null {
+    if (worker || broken) return worker;
+    try {
+      const w = new Worker(new URL('./fingerprint-thread.js', import.meta.url));
+      w.unref();
+      w.on('message', (m: { seq: number; prefix: PrefixFingerprint[] }) => {
+        const done = waiting.get(m.seq);
+        waiting.delete(m.seq);
+        done?.(m.prefix);
+      });
+      w.on('error', (err) => {
+        process.stderr.write(`clawback gateway: fingerprint thread failed, computing inline: ${err.message}\n`);
+        broken = true;
+        worker = null;
+        for (const done of waiting.values()) done([]);
+        waiting.clear();
+      });
+      worker = w;
+    } catch {
+      broken = true;
+    }
+    return worker;
+  }
+
+  return {
+    compute(bytes, body, model) {
+      const w = bytes ? start() : null;
+      if (!w || !bytes) return inline(body, model);
+      const id = ++seq;
+      return new Promise((resolve) => {
+        waiting.set(id, resolve);
+        w.postMessage({ seq: id, bytes, ...jobFor(model) });
+      });
+    },
+    async close() {
+      const w = worker;
+      worker = null;
+      broken = true;
+      for (const done of waiting.values()) done([]);
+      waiting.clear();
+      if (w) await w.terminate();
+    },
+  };
+}
