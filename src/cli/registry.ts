@@ -6,5 +6,7 @@ import { emulateCommand } from './emulate.js';
 import { pricesCommand } from './prices.js';
 import { keysCommand } from './keys.js';
 import { demoCommand } from './demo.js';
+import { cacheCommand } from './cache.js';
+import { analyzeCommand } from './analyze.js';
 
-export const COMMANDS: readonly Command[] = [calcCommand, gatewayCommand, pricesCommand, emulateCommand, keysCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [calcCommand, gatewayCommand, pricesCommand, emulateCommand, keysCommand, demoCommand, cacheCommand, analyzeCommand];
