@@ -33,7 +33,14 @@ export async function startHarness(
   const emu = await startEmulator({ port: 0, env: {}, ...emulator });
   const start = (): Promise<MonitoredGateway> =>
     startMonitoredGateway({ port: 0, upstream: emu.url, db, state: join(dir, 'monitor.db'), adminToken: TOKEN, apiKey: 'sk-ant-test-upstream', config, env: {}, log: () => undefined, ...gateway });
-  let gw = await start();
+  let gw: MonitoredGateway;
+  try {
+    gw = await start();
+  } catch (err) {
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const h: Harness = {
     emu,
     get gw() {
