@@ -126,7 +126,10 @@ export function answer(req: ValidRequest, scenarios: readonly Scenario[]): Answe
   let truncated = false;
 
   // 1. thinking (only when the request turns thinking on)
-  const thinkingTokens = req.thinking !== 'off' ? (sc?.thinking_tokens ?? 0) : 0;
+  // Manual extended thinking never spends more than its budget_tokens.
+  const th = body['thinking'];
+  const thinkingBudget = req.thinking === 'enabled' && isObj(th) && typeof th['budget_tokens'] === 'number' ? th['budget_tokens'] : Infinity;
+  const thinkingTokens = req.thinking !== 'off' ? Math.min(thinkingBudget, sc?.thinking_tokens ?? 0) : 0;
   if (thinkingTokens > 0) {
     const t = Math.min(thinkingTokens, budget);
     const visible = req.thinkingDisplay === 'omitted' ? '' : proseOfTokens(`${seed}\u0000thinking`, t, family);

@@ -80,7 +80,8 @@ export function prepareMessage(ctx: EmulatorContext, v: ValidRequest, caller: Ca
     id: newId('msg'),
     type: 'message',
     role: 'assistant',
-    model: String(v.body['model']),
+    // The API answers with the model's canonical id (an alias such as claude-haiku-4-5 comes back dated).
+    model: v.model.entry.id,
     content: a.content,
     stop_reason: a.stopReason,
     stop_sequence: a.stopSequence,

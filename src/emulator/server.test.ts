@@ -158,6 +158,12 @@ describe('messages through the official SDK', () => {
     await assert.rejects(client.models.retrieve('claude-nope-1'), Anthropic.NotFoundError);
   });
 
+  test('an alias is answered with the canonical model id', async () => {
+    const m = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: user('hi') });
+    assert.equal(m.model, getDefaultCatalog().resolve('claude-haiku-4-5').entry.id);
+    assert.notEqual(m.model, 'claude-haiku-4-5');
+  });
+
   test('HEAD / and HEAD /api/hello answer (Claude Code connectivity probes), with a request-id', async () => {
     for (const p of ['/', '/api/hello']) {
       const r = await fetch(emu.url + p, { method: 'HEAD' });
