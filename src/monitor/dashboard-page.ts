@@ -24,7 +24,7 @@ table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}th,t
 th{color:var(--mute);font-weight:500;font-size:12px}td.r,th.r{text-align:right}tr.new{animation:flash 1.2s ease-out}
 @keyframes flash{from{background:#24406b}to{background:transparent}}
 svg text{fill:var(--mute);font-size:10px}.bar{fill:var(--acc)}.base{fill:#3a4356}.empty{color:var(--mute);font-size:12px}
-.budget{margin-bottom:12px}.budget .t{display:flex;justify-content:space-between;font-size:13px}.meter{height:8px;background:#262b36;border-radius:4px;overflow:hidden;margin:4px 0}
+.budget{margin-bottom:12px}.budget svg{margin-top:6px;display:block}.budget .t{display:flex;justify-content:space-between;font-size:13px}.meter{height:8px;background:#262b36;border-radius:4px;overflow:hidden;margin:4px 0}
 .meter i{display:block;height:100%;background:var(--good)}.meter i.warn{background:var(--warn)}.meter i.bad{background:var(--bad)}
 .alert{font-size:12px;border-left:3px solid var(--warn);padding:2px 8px;margin-bottom:6px}
 `;
@@ -150,7 +150,7 @@ async function refresh() {
   setCard('spend-hour', usd(s.spend.last_hour_usd) + '/h');
   setCard('spend-today', usdPico(s.spend.today_pico, 4), s.spend.today_pico);
   setCard('spend-month', usdPico(s.spend.month_pico, 4), s.spend.month_pico);
-  setCard('spend-projection', usd(s.spend.month_projection_usd, 2));
+  setCard('spend-projection', usd(s.spend.month_projection_usd, s.spend.month_projection_usd < 1 ? 4 : 2));
   setCard('total-cost', usdPico(t.cost_pico, 6), t.cost_pico);
   setCard('total-requests', int(t.requests), String(t.requests));
   setCard('total-savings', usdPico(t.savings_pico, 6), t.savings_pico);
