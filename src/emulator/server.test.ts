@@ -158,6 +158,17 @@ describe('messages through the official SDK', () => {
     await assert.rejects(client.models.retrieve('claude-nope-1'), Anthropic.NotFoundError);
   });
 
+  test('tools add the hidden tool-use system prompt from the catalog, more for tool_choice any than auto', async () => {
+    const tools: Anthropic.Tool[] = [{ name: 'lookup', description: 'Look something up', input_schema: { type: 'object' } }];
+    const base = { model: MODEL, messages: user('hi') };
+    const auto = (await client.messages.countTokens({ ...base, tools, tool_choice: { type: 'auto' } })).input_tokens;
+    const any = (await client.messages.countTokens({ ...base, tools, tool_choice: { type: 'any' } })).input_tokens;
+    const none = (await client.messages.countTokens(base)).input_tokens;
+    const hidden = getDefaultCatalog().resolve(MODEL).entry.tool_use_system_prompt_tokens!;
+    assert.equal(any - auto, hidden.any - hidden.auto);
+    assert.ok(auto - none > hidden.auto);
+  });
+
   test('an alias is answered with the canonical model id', async () => {
     const m = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: user('hi') });
     assert.equal(m.model, getDefaultCatalog().resolve('claude-haiku-4-5').entry.id);
