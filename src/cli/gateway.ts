@@ -1,7 +1,8 @@
 /** `clawback gateway`: run the metering proxy until SIGTERM/SIGINT (which flush the store before exit). */
 import { configPath, loadConfigFile } from '../config.js';
 import { loadCatalog } from '../pricing/catalog.js';
-import { startGateway, type GatewayOptions } from '../gateway/server.js';
+import type { GatewayOptions } from '../gateway/server.js';
+import { startMonitoredGateway } from '../monitor/start.js';
 import { bool, int, str, type FlagSpec } from './args.js';
 import type { Command } from './command.js';
 
@@ -44,9 +45,11 @@ export const gatewayCommand: Command = {
     const key = io.env['ANTHROPIC_API_KEY'];
     if (key) opts.apiKey = key;
 
-    const gw = await startGateway(opts);
+    // The monitor (budgets, alerts, /metrics, virtual keys, the dashboard under /clawback/) is always plugged in.
+    const gw = await startMonitoredGateway(opts);
     if (bool(args, 'json')) io.stdout.write(JSON.stringify({ url: gw.url, upstream: gw.upstream }) + '\n');
     else io.stdout.write(`clawback gateway listening on ${gw.url}\n`);
+    io.stderr.write(`clawback gateway: dashboard at ${gw.url}/clawback/${io.env['CLAWBACK_ADMIN_TOKEN'] ? ' (open it once with ?token=CLAWBACK_ADMIN_TOKEN)' : ''}\n`);
     if (key) io.stderr.write('clawback gateway: sending ANTHROPIC_API_KEY upstream (clients\' own keys are not forwarded)\n');
 
     return new Promise<number>((resolve) => {

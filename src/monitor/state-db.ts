@@ -2,7 +2,8 @@
  * The monitor's own small SQLite database: virtual keys (hashed), alerts already raised (so each goes out once,
  * across restarts) and the secret that salts key hashes. It is separate from the usage store (which may be
  * Postgres) so `clawback keys` works without a running gateway. Where it lives: CLAWBACK_STATE, else beside a
- * SQLite usage store ("usage.db" -> "usage.monitor.db"), else ".clawback/monitor.db" in the working directory.
+ * SQLite usage store ("usage.db" -> "usage.monitor.db"; an in-memory store gets an in-memory one), else
+ * ".clawback/monitor.db" in the working directory (a Postgres store).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -49,7 +50,8 @@ export function stateDbPath(dbFlag: string | undefined, env: NodeJS.ProcessEnv =
   const explicit = env['CLAWBACK_STATE'];
   if (explicit) return explicit;
   const db = dbFlag ?? env['CLAWBACK_DB'];
-  if (db && db !== ':memory:' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) return db.endsWith('.db') ? `${db.slice(0, -3)}.monitor.db` : `${db}.monitor.db`;
+  if (db === ':memory:') return ':memory:';
+  if (db && !/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) return db.endsWith('.db') ? `${db.slice(0, -3)}.monitor.db` : `${db}.monitor.db`;
   return '.clawback/monitor.db';
 }
 
