@@ -50,6 +50,7 @@ describe('validation errors, as the API reports them', () => {
     ['cache_control on empty text', { model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: '', cache_control: { type: 'ephemeral' } }] }] }, 400, 'invalid_request_error', /empty text block/],
     ['max_tokens 0 with stream', { model: MODEL, max_tokens: 0, stream: true, messages: user('x') }, 400, 'invalid_request_error', /pre-warming.*stream/],
     ['max_tokens 0 with tool_choice any', { model: MODEL, max_tokens: 0, tool_choice: { type: 'any' }, tools: [{ name: 't', input_schema: { type: 'object' } }], messages: user('x') }, 400, 'invalid_request_error', /pre-warming.*tool_choice/],
+    ['prefill ending in whitespace', { model: MODEL, max_tokens: 10, messages: [...user('x'), { role: 'assistant', content: 'The answer is ' }] }, 400, 'invalid_request_error', /trailing whitespace/],
     ['inference_geo on a model without it', { model: 'claude-haiku-4-5', max_tokens: 10, inference_geo: 'us', messages: user('x') }, 400, 'invalid_request_error', /inference_geo/],
   ];
   for (const [name, body, status, type, msg] of cases) {

@@ -57,6 +57,9 @@ function checkMessages(messages: unknown): void {
         if (b['text'].length === 0 && !(last && m['role'] === 'assistant') && b['cache_control'] === undefined) {
           bad(`messages.${mi}.content.${bi}: text content blocks must be non-empty`);
         }
+        if (last && m['role'] === 'assistant' && bi === bs.length - 1 && /\s$/.test(b['text'])) {
+          bad('messages: final assistant content cannot end with trailing whitespace');
+        }
       }
       if (b['type'] === 'tool_use' && (typeof b['id'] !== 'string' || typeof b['name'] !== 'string')) bad(`messages.${mi}.content.${bi}: tool_use blocks need "id" and "name"`);
       if (b['type'] === 'tool_result' && typeof b['tool_use_id'] !== 'string') bad(`messages.${mi}.content.${bi}.tool_use_id: Field required`);
