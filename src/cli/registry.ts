@@ -8,5 +8,6 @@ import { keysCommand } from './keys.js';
 import { demoCommand } from './demo.js';
 import { cacheCommand } from './cache.js';
 import { analyzeCommand } from './analyze.js';
+import { recommendCommand } from './recommend.js';
 
-export const COMMANDS: readonly Command[] = [calcCommand, gatewayCommand, pricesCommand, emulateCommand, keysCommand, demoCommand, cacheCommand, analyzeCommand];
+export const COMMANDS: readonly Command[] = [calcCommand, gatewayCommand, pricesCommand, emulateCommand, keysCommand, demoCommand, cacheCommand, analyzeCommand, recommendCommand];
