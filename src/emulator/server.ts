@@ -72,6 +72,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     latency: { firstByteMs: opts.latency?.firstByteMs ?? 0, perTokenMs: opts.latency?.perTokenMs ?? 0 },
   };
   const batches = new BatchStore(ctx, batchProcessingMs);
+  let served = 0;
 
   function caller(req: IncomingMessage): Caller {
     const key = apiKeyOf(req);
@@ -92,6 +93,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
     batches.tick();
+    // Keep a long-running emulator's prompt cache bounded: drop expired entries now and then.
+    if (++served % 512 === 0) ctx.cache.prune(clock.now());
 
     if ((method === 'HEAD' || method === 'GET') && (path === '/' || path === '/api/hello')) {
       if (method === 'GET') return sendJson(res, 200, { ok: true, emulator: 'clawback' });
