@@ -76,7 +76,8 @@ export function createRoutingLever({ config: raw = {}, outputHint, now = Date.no
             tags: plan.attribution.tags,
             keyHash: plan.attribution.keyHash,
             userId: plan.attribution.userId,
-            pinHeader: truthy(plan.headers[MODEL_PIN_HEADER]),
+            // The header, when the face passes it through; the tag `model-pin=1` (x-clawback-tags) works everywhere.
+            pinHeader: truthy(plan.headers[MODEL_PIN_HEADER]) || truthy(plan.attribution.tags['model-pin']),
           },
           session: sessionId !== null ? (sessions.get(sessionId) ?? null) : null,
           now: now(),
