@@ -7,8 +7,8 @@ import type { Command } from './command.js';
 const flags: readonly FlagSpec[] = [
   { name: 'port', type: 'int', value: 'N', default: 4010, help: 'port to listen on (0 picks a free one)' },
   { name: 'host', type: 'string', value: 'HOST', default: '127.0.0.1', help: 'address to bind' },
-  { name: 'scenarios', type: 'string', value: 'FILE', help: 'scenario file (JSON) with scripted answers, see below' },
-  { name: 'fault', type: 'list', value: 'SPEC', help: 'inject a fault (repeatable), see below' },
+  { name: 'scenarios', type: 'string', value: 'FILE', help: 'scenario file (JSON) with scripted answers, see above' },
+  { name: 'fault', type: 'list', value: 'SPEC', help: 'inject a fault (repeatable), see above' },
   { name: 'batch-ms', type: 'int', value: 'N', default: 0, help: 'how long a message batch takes to process, in ms' },
   { name: 'first-byte-ms', type: 'int', value: 'N', default: 0, help: 'latency before every response begins, in ms' },
   { name: 'per-token-ms', type: 'int', value: 'N', default: 0, help: 'generation latency per output token, in ms' },
