@@ -9,11 +9,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Catalog } from '../pricing/catalog.js';
-import type { Usage } from '../pricing/usage.js';
-import type { RequestPlan } from '../levers/lever.js';
+import { newRequestPlan, runPlanner } from '../levers/plan.js';
 import type { Planner } from '../levers/planner.js';
 import type { UsageStore } from '../store/record.js';
-import { ApiError, errorTypeForStatus, newRequestId } from '../wire/errors.js';
+import { batchResultRecord } from '../metering/batch-results.js';
+import { traceErrorType, traceJson, traceStream } from '../metering/response.js';
+import { ApiError, newRequestId } from '../wire/errors.js';
 import { attribute, clientKey, last4, readClawbackHeaders } from './attribution.js';
 import { batchPath, rewriteResultsUrls, succeededResult } from './batches.js';
 import type { Fingerprinter } from './fingerprints.js';
@@ -211,20 +212,9 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
 
   // plan
   if (endpoint === 'messages' && ctx.body) {
-    const model = typeof ctx.body['model'] === 'string' ? (env.catalog.tryResolve(ctx.body['model']) ?? null) : null;
-    const plan: RequestPlan = {
-      original: ctx.body, body: ctx.body as Obj, attribution: ctx.attribution, headers: plain, catalog: env.catalog, model,
-      deferMs: ch.deferMs, decisions: [],
-    };
+    const plan = newRequestPlan({ body: ctx.body, attribution: ctx.attribution, headers: plain, catalog: env.catalog, deferMs: ch.deferMs });
     ctx.plan = plan;
-    if (ctx.optimize && env.planner) {
-      try {
-        await env.planner.plan(plan);
-      } catch (err) {
-        process.stderr.write(`clawback gateway: a lever failed, the request goes as sent: ${(err as Error).message}\n`);
-        plan.body = plan.original as Obj;
-      }
-    }
+    if (ctx.optimize && env.planner) await runPlanner(env.planner, plan, (m) => process.stderr.write(`clawback gateway: ${m}\n`));
   }
   if (metered) {
     for (const h of env.hooks) {
@@ -306,34 +296,9 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
   if (tap) await tap.end();
   trace.outcome = how === 'aborted' ? 'aborted' : how === 'error' || up.status >= 400 ? 'error' : 'ok';
 
-  if (sse) {
-    const r = sse.tap.result;
-    trace.usage = r.usage;
-    trace.messageId = r.id;
-    if (r.model) trace.servedModel = r.model;
-    trace.stopReason = r.stopReason;
-    if (r.error) {
-      // A stream that ends in an `error` event is not billed (the emulator's rule too); its usage is kept.
-      trace.errorType = r.error.type;
-      trace.unbilled = true;
-      if (trace.outcome === 'ok') trace.outcome = 'error';
-    }
-  } else if (copy) {
-    const doc = copy.json();
-    if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
-      const d = doc as Obj;
-      if (d['type'] === 'message' && endpoint === 'messages') {
-        if (d['usage'] && typeof d['usage'] === 'object') trace.usage = d['usage'] as Usage;
-        if (typeof d['id'] === 'string') trace.messageId = d['id'];
-        if (typeof d['model'] === 'string') trace.servedModel = d['model'];
-        if (typeof d['stop_reason'] === 'string') trace.stopReason = d['stop_reason'];
-      } else if (d['type'] === 'error' && d['error'] && typeof d['error'] === 'object') {
-        const t = (d['error'] as Obj)['type'];
-        trace.errorType = typeof t === 'string' ? t : null;
-      }
-    }
-  }
-  if (trace.outcome === 'error' && trace.errorType === null && up.status >= 400) trace.errorType = errorTypeForStatus(up.status);
+  if (sse) traceStream(trace, sse.tap.result);
+  else if (copy) traceJson(trace, copy.json());
+  traceErrorType(trace);
   return record();
 }
 
@@ -374,20 +339,7 @@ function meterResult(env: PipelineEnv, ctx: GatewayContext, parent: Trace, batch
   const key = `${batchId}:${r.customId}`;
   if (env.seenResults.has(key)) return;
   env.seenResults.add(key);
-  const now = Date.now();
-  const t = newTrace({
-    id: `batchres_${batchId}_${r.customId}`, source: 'batch', method: parent.method, path: parent.path, endpoint: 'batches',
-    startedAt: now, attribution: ctx.attribution, keyLast4: parent.keyLast4, batchId, customId: r.customId,
-  });
-  t.endedAt = now;
-  t.status = 200;
-  t.requestedModel = r.model;
-  t.servedModel = r.model;
-  t.usage = r.usage as Usage;
-  t.messageId = r.messageId;
-  t.stopReason = r.stopReason;
-  t.batch = true;
-  const rec = buildRecord(t, { catalog: env.catalog, planner: null, plan: null, body: null, storePrompts: false, prefix: [] });
+  const rec = batchResultRecord(env.catalog, parent, batchId, r, ctx.attribution);
   env.store.append(rec);
   for (const h of env.hooks) {
     try {
