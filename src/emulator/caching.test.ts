@@ -53,6 +53,20 @@ describe('prompt caching through the SDK', () => {
     assert.equal(inputSum(second), await total(p));
   });
 
+  test('streamed responses carry the same cache usage in message_start and message_delta', async () => {
+    const p: Params = { model: MODEL, max_tokens: 50, system: [{ type: 'text', text: longText(2000), cache_control: cc }], messages: [{ role: 'user', content: 'stream it' }] };
+    const first = await client.messages.stream(p).finalMessage();
+    const stream = client.messages.stream(p);
+    let startUsage: Anthropic.Usage | undefined;
+    stream.on('streamEvent', (ev) => {
+      if (ev.type === 'message_start') startUsage = ev.message.usage;
+    });
+    const second = await stream.finalMessage();
+    assert.equal(startUsage?.cache_read_input_tokens, first.usage.cache_creation_input_tokens);
+    assert.equal(second.usage.cache_read_input_tokens, first.usage.cache_creation_input_tokens);
+    assert.equal(second.usage.input_tokens, startUsage?.input_tokens);
+  });
+
   test('a prefix below the model minimum is silently not cached', async () => {
     const p: Params = { model: MODEL, max_tokens: 50, system: [{ type: 'text', text: longText(MIN / 2), cache_control: cc }], messages: [{ role: 'user', content: 'hi' }] };
     for (let i = 0; i < 2; i++) {

@@ -169,6 +169,17 @@ describe('messages through the official SDK', () => {
     assert.ok(auto - none > hidden.auto);
   });
 
+  test('inference_geo "us" is reported in usage and billed at its multiplier', async () => {
+    emu.ledger.reset();
+    const params = { model: MODEL, max_tokens: 100, messages: user('where am I served?') };
+    const global = await client.messages.create(params);
+    const us = await client.messages.create({ ...params, inference_geo: 'us' } as Anthropic.MessageCreateParamsNonStreaming);
+    assert.equal((global.usage as Usage).inference_geo, 'global');
+    assert.equal((us.usage as Usage).inference_geo, 'us');
+    const [g, u] = emu.ledger.entries();
+    assert.equal(u!.costPico * 10n, g!.costPico * 11n);
+  });
+
   test('an alias is answered with the canonical model id', async () => {
     const m = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: user('hi') });
     assert.equal(m.model, getDefaultCatalog().resolve('claude-haiku-4-5').entry.id);
