@@ -1,0 +1,173 @@
+/**
+ * Reads one Claude Code log file (JSONL) into records, streaming, without parsing lines that cannot carry usage.
+ *
+ * Rules (clients-and-peers.md, "Claude Code logs"):
+ * - Only `type: "assistant"` lines with `message.usage` are billed requests; other line types are skipped.
+ * - A line that is not a JSON object is counted as malformed (never fatal). Lines without `"usage"` are only
+ *   checked for their shape ({...}) and never decoded; a truncated write (the usual damage) fails that check.
+ * - Unknown keys are ignored. Claude Code's `<synthetic>` messages (written locally, never billed) are skipped.
+ * - The pair (message.id, requestId) is returned as the dedupe key; the caller dedupes across files.
+ */
+import { open } from 'node:fs/promises';
+import { basename, dirname, sep } from 'node:path';
+import type { Usage } from '../pricing/usage.js';
+import { noteMalformed, type AnalyzeRecord, type SourceStats } from './record.js';
+import type { RecordTable } from './record-table.js';
+
+export interface ParsedLine {
+  /** message.id + requestId, or null when either is missing (such lines are never deduped). */
+  readonly key: string | null;
+  readonly record: AnalyzeRecord;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+/**
+ * Session and project a file belongs to, from its path: `<projects>/<project>/<session>.jsonl` or
+ * `<projects>/<project>/<session>/subagents/<agent>.jsonl`. The lines' own sessionId wins when present.
+ */
+export function fileContext(path: string): { session: string; project: string; subagent: boolean } {
+  const parts = path.split(sep);
+  const n = parts.length;
+  if (n >= 4 && parts[n - 2] === 'subagents') {
+    return { session: parts[n - 3] ?? '', project: parts[n - 4] ?? '', subagent: true };
+  }
+  return { session: basename(path, '.jsonl'), project: basename(dirname(path)), subagent: false };
+}
+
+/** The fields of a billed line; `usage` is the parsed usage object. */
+interface Fields {
+  readonly type: unknown;
+  readonly ts: unknown;
+  readonly requestId: unknown;
+  readonly sessionId: unknown;
+  readonly sidechain: boolean;
+  readonly msgId: unknown;
+  readonly model: unknown;
+  readonly stop: unknown;
+  readonly usage: unknown;
+}
+
+function fieldsOf(obj: unknown): Fields | null {
+  if (!isObj(obj)) return null;
+  const message = obj['message'];
+  if (!isObj(message)) return null;
+  return {
+    type: obj['type'],
+    ts: obj['timestamp'],
+    requestId: obj['requestId'],
+    sessionId: obj['sessionId'],
+    sidechain: obj['isSidechain'] === true,
+    msgId: message['id'],
+    model: message['model'],
+    stop: message['stop_reason'],
+    usage: message['usage'],
+  };
+}
+
+/** Parses one line that mentions "usage"; returns null for lines that carry no billed usage. Malformed lines go to stats. */
+export function parseLine(line: string, ctx: ReturnType<typeof fileContext>, stats: SourceStats, where: () => string): ParsedLine | null {
+  let f: Fields | null;
+  try {
+    f = fieldsOf(JSON.parse(line));
+  } catch (err) {
+    noteMalformed(stats, where(), (err as Error).message);
+    return null;
+  }
+  if (f === null || f.type !== 'assistant' || !isObj(f.usage)) return null;
+  const model = str(f.model);
+  if (model === null || model === '<synthetic>') return null;
+  const ts = Date.parse(String(f.ts ?? ''));
+  if (!Number.isFinite(ts)) {
+    noteMalformed(stats, where(), 'assistant line without a valid timestamp');
+    return null;
+  }
+  const msgId = str(f.msgId);
+  const reqId = str(f.requestId);
+  return {
+    key: msgId !== null && reqId !== null ? `${msgId}\u0000${reqId}` : null,
+    record: {
+      ts,
+      model,
+      usage: f.usage as Usage,
+      session: str(f.sessionId) ?? ctx.session,
+      project: ctx.project,
+      key: null,
+      tags: ctx.subagent || f.sidechain ? { agent: 'subagent' } : null,
+      stopReason: str(f.stop),
+      maxTokens: null,
+      deferrable: false,
+    },
+  };
+}
+
+const USAGE = Buffer.from('"usage"');
+const CHUNK = 4 << 20;
+const NL = 10;
+const CR = 13;
+const SPACE = 32;
+const OPEN = 123; // {
+const CLOSE = 125; // }
+
+/**
+ * Reads a file in 4 MB chunks as bytes: lines are found with Buffer.indexOf (native), and only lines that contain
+ * `"usage"` are decoded and parsed. Every other line is only checked for its shape: it must start with "{" and end
+ * with "}" (whitespace aside), which catches the usual damage (a line cut short by a crash).
+ */
+export async function parseFile(path: string, stats: SourceStats, table: RecordTable): Promise<void> {
+  const ctx = fileContext(path);
+  stats.files++;
+  const fh = await open(path, 'r');
+  let buf = Buffer.allocUnsafe(CHUNK);
+  let len = 0;
+  let lineNo = 0;
+  const where = (): string => `${path}:${lineNo}`;
+  const line = (view: Buffer, start: number, end: number, hasUsage: boolean): void => {
+    lineNo++;
+    let a = start;
+    let b = end - 1;
+    while (b >= a && (view[b] === CR || view[b] === SPACE)) b--;
+    while (a <= b && view[a] === SPACE) a++;
+    if (b < a) return;
+    if (view[a] !== OPEN || view[b] !== CLOSE) {
+      noteMalformed(stats, where(), 'not a JSON object (truncated line?)');
+      return;
+    }
+    if (!hasUsage) return;
+    const p = parseLine(view.toString('utf8', a, b + 1), ctx, stats, where);
+    if (p) table.add(p.record, p.key);
+  };
+  try {
+    while (true) {
+      if (len === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2); // one line longer than the buffer
+        buf.copy(bigger, 0, 0, len);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, len, buf.length - len, null);
+      stats.bytes += bytesRead;
+      const end = len + bytesRead;
+      const view = buf.subarray(0, end);
+      let start = 0;
+      let nextUsage = view.indexOf(USAGE, 0);
+      let nl = view.indexOf(NL, 0);
+      while (nl >= 0) {
+        if (nextUsage >= 0 && nextUsage < start) nextUsage = view.indexOf(USAGE, start);
+        line(view, start, nl, nextUsage >= 0 && nextUsage < nl);
+        start = nl + 1;
+        nl = view.indexOf(NL, start);
+      }
+      if (bytesRead === 0) {
+        if (start < end) line(view, start, end, view.indexOf(USAGE, start) >= 0);
+        break;
+      }
+      buf.copy(buf, 0, start, end);
+      len = end - start;
+    }
+  } finally {
+    await fh.close();
+  }
+  stats.lines += lineNo;
+}

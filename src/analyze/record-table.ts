@@ -1,0 +1,293 @@
+/**
+ * Records held in columns (typed arrays plus interned strings), not as objects: a scan of a few hundred thousand
+ * log lines keeps no parsed JSON alive, so the garbage collector stays out of the way and memory stays small.
+ * A table can be built in a worker thread and sent back with its buffers transferred.
+ *
+ * Dedupe: `add` with a key (message id + request id) keeps one row per key; of two rows with the same key the one
+ * with more output tokens wins (usage only grows while a response streams, so the larger count is the final one).
+ */
+import { tokenLines, type TokenLines, type Usage } from '../pricing/usage.js';
+import type { AnalyzeRecord } from './record.js';
+
+const F_BATCH = 1;
+const F_FAST = 2;
+const F_DEFERRABLE = 4;
+
+/** Rarely present parts of a row, kept as objects. */
+interface Extra {
+  readonly usage?: Usage;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly body?: Readonly<Record<string, unknown>>;
+}
+
+export interface SerializedTable {
+  readonly size: number;
+  readonly duplicates: number;
+  readonly nums: ArrayBuffer;
+  readonly ids: ArrayBuffer;
+  readonly flags: ArrayBuffer;
+  readonly strings: string[];
+  readonly keys: (string | null)[];
+  readonly extra: [number, Extra][];
+}
+
+// Numeric columns, in one Float64Array with stride NUMS.
+const TS = 0;
+const INPUT = 1;
+const W5 = 2;
+const W1H = 3;
+const READ = 4;
+const OUTPUT = 5;
+const WEB = 6;
+const MAXTOK = 7;
+const NUMS = 8;
+// String columns (interned ids, -1 = null), one Int32Array with stride IDS.
+const MODEL = 0;
+const SESSION = 1;
+const PROJECT = 2;
+const STOP = 3;
+const KEY = 4;
+const GEO = 5;
+const IDS = 6;
+
+function n(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+}
+
+export class RecordTable {
+  size = 0;
+  duplicates = 0;
+  private nums = new Float64Array(NUMS * 1024);
+  private ids = new Int32Array(IDS * 1024);
+  private flags = new Uint8Array(1024);
+  private readonly strings: string[] = [];
+  private readonly stringIds = new Map<string, number>();
+  private readonly extra = new Map<number, Extra>();
+  private readonly keyRow = new Map<string, number>();
+  private keys: (string | null)[] = [];
+
+  /** Last string interned per column: consecutive rows mostly repeat the model, session and project. */
+  private readonly last: (string | null)[] = new Array<string | null>(IDS).fill(null);
+  private readonly lastId = new Int32Array(IDS).fill(-1);
+
+  private internAt(col: number, s: string | null): number {
+    if (s === null) return -1;
+    if (s === this.last[col]) return this.lastId[col] ?? -1;
+    const id = this.intern(s);
+    this.last[col] = s;
+    this.lastId[col] = id;
+    return id;
+  }
+
+  intern(s: string | null): number {
+    if (s === null) return -1;
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    return id;
+  }
+
+  str(id: number): string | null {
+    return id < 0 ? null : (this.strings[id] ?? null);
+  }
+
+  private grow(): void {
+    const cap = this.flags.length * 2;
+    const nums = new Float64Array(NUMS * cap);
+    nums.set(this.nums);
+    const ids = new Int32Array(IDS * cap);
+    ids.set(this.ids);
+    const flags = new Uint8Array(cap);
+    flags.set(this.flags);
+    this.nums = nums;
+    this.ids = ids;
+    this.flags = flags;
+  }
+
+  /** Adds a row; with a key, a second row with the same key replaces the first only if it has more output. */
+  add(r: AnalyzeRecord, key: string | null = null): void {
+    let row = this.size;
+    if (key !== null) {
+      const at = this.keyRow.get(key);
+      if (at !== undefined) {
+        this.duplicates++;
+        if (n(r.usage.output_tokens) <= (this.nums[at * NUMS + OUTPUT] ?? 0)) return;
+        row = at;
+        this.extra.delete(row);
+      } else {
+        this.keyRow.set(key, row);
+      }
+    }
+    if (row === this.size) {
+      if (this.size === this.flags.length) this.grow();
+      this.size++;
+      this.keys.push(key);
+    }
+    const u = r.usage;
+    const l = tokenLines(u);
+    const o = row * NUMS;
+    const nums = this.nums;
+    nums[o + TS] = r.ts;
+    nums[o + INPUT] = l.input;
+    nums[o + W5] = l.cache_write_5m;
+    nums[o + W1H] = l.cache_write_1h;
+    nums[o + READ] = l.cache_read;
+    nums[o + OUTPUT] = l.output;
+    nums[o + WEB] = n(u.server_tool_use?.web_search_requests);
+    nums[o + MAXTOK] = r.maxTokens ?? -1;
+    const s = row * IDS;
+    const ids = this.ids;
+    ids[s + MODEL] = this.internAt(MODEL, r.model);
+    ids[s + SESSION] = this.internAt(SESSION, r.session);
+    ids[s + PROJECT] = this.internAt(PROJECT, r.project);
+    ids[s + STOP] = this.internAt(STOP, r.stopReason);
+    ids[s + KEY] = this.internAt(KEY, r.key);
+    ids[s + GEO] = this.internAt(GEO, u.inference_geo || null);
+    this.flags[row] = (u.service_tier === 'batch' ? F_BATCH : 0) | (u.speed === 'fast' ? F_FAST : 0) | (r.deferrable ? F_DEFERRABLE : 0);
+    const hasSteps = Array.isArray(u.iterations) && u.iterations.some((it) => it && it.type !== 'message');
+    if (hasSteps || r.tags || r.body) {
+      this.extra.set(row, { ...(hasSteps ? { usage: u } : {}), ...(r.tags ? { tags: r.tags } : {}), ...(r.body ? { body: r.body } : {}) });
+    }
+  }
+
+  ts(i: number): number {
+    return this.nums[i * NUMS + TS] ?? 0;
+  }
+  output(i: number): number {
+    return this.nums[i * NUMS + OUTPUT] ?? 0;
+  }
+  /** Total prompt tokens the request read: uncached input + cache writes + cache reads. */
+  prompt(i: number): number {
+    const o = i * NUMS;
+    const a = this.nums;
+    return (a[o + INPUT] ?? 0) + (a[o + W5] ?? 0) + (a[o + W1H] ?? 0) + (a[o + READ] ?? 0);
+  }
+  model(i: number): string {
+    return this.str(this.ids[i * IDS + MODEL] ?? -1) ?? '';
+  }
+  session(i: number): string | null {
+    return this.str(this.ids[i * IDS + SESSION] ?? -1);
+  }
+  sessionId(i: number): number {
+    return this.ids[i * IDS + SESSION] ?? -1;
+  }
+  stopReason(i: number): string | null {
+    return this.str(this.ids[i * IDS + STOP] ?? -1);
+  }
+  project(i: number): string | null {
+    return this.str(this.ids[i * IDS + PROJECT] ?? -1);
+  }
+  keyOf(i: number): string | null {
+    return this.str(this.ids[i * IDS + KEY] ?? -1);
+  }
+  tags(i: number): Readonly<Record<string, string>> | null {
+    return this.extra.get(i)?.tags ?? null;
+  }
+  body(i: number): Readonly<Record<string, unknown>> | null {
+    return this.extra.get(i)?.body ?? null;
+  }
+  /** Top-level token lines (extra steps such as compaction are only in `usage(i)`). */
+  lines(i: number): TokenLines {
+    const o = i * NUMS;
+    const a = this.nums;
+    return { input: a[o + INPUT] ?? 0, cache_write_5m: a[o + W5] ?? 0, cache_write_1h: a[o + W1H] ?? 0, cache_read: a[o + READ] ?? 0, output: a[o + OUTPUT] ?? 0 };
+  }
+  deferrable(i: number): boolean {
+    return ((this.flags[i] ?? 0) & F_DEFERRABLE) !== 0;
+  }
+
+  /** The usage object for row i (rebuilt from the columns unless the row kept its original for extra steps). */
+  usage(i: number): Usage {
+    const x = this.extra.get(i);
+    if (x?.usage) return x.usage;
+    const o = i * NUMS;
+    const a = this.nums;
+    const f = this.flags[i] ?? 0;
+    const w5 = a[o + W5] ?? 0;
+    const w1 = a[o + W1H] ?? 0;
+    const geo = this.str(this.ids[i * IDS + GEO] ?? -1);
+    return {
+      input_tokens: a[o + INPUT] ?? 0,
+      output_tokens: a[o + OUTPUT] ?? 0,
+      cache_creation_input_tokens: w5 + w1,
+      cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1 },
+      cache_read_input_tokens: a[o + READ] ?? 0,
+      server_tool_use: { web_search_requests: a[o + WEB] ?? 0 },
+      ...(f & F_BATCH ? { service_tier: 'batch' } : {}),
+      ...(f & F_FAST ? { speed: 'fast' } : {}),
+      ...(geo ? { inference_geo: geo } : {}),
+    };
+  }
+
+  record(i: number): AnalyzeRecord {
+    const x = this.extra.get(i);
+    const mt = this.nums[i * NUMS + MAXTOK] ?? -1;
+    return {
+      ts: this.ts(i),
+      model: this.model(i),
+      usage: this.usage(i),
+      session: this.session(i),
+      project: this.str(this.ids[i * IDS + PROJECT] ?? -1),
+      key: this.str(this.ids[i * IDS + KEY] ?? -1),
+      tags: x?.tags ?? null,
+      stopReason: this.stopReason(i),
+      maxTokens: mt >= 0 ? mt : null,
+      deferrable: this.deferrable(i),
+      ...(x?.body ? { body: x.body } : {}),
+    };
+  }
+
+  /** For transfer out of a worker (the ArrayBuffers can be listed as transferables). */
+  serialize(): SerializedTable {
+    return {
+      size: this.size,
+      duplicates: this.duplicates,
+      nums: this.nums.slice(0, this.size * NUMS).buffer,
+      ids: this.ids.slice(0, this.size * IDS).buffer,
+      flags: this.flags.slice(0, this.size).buffer,
+      strings: this.strings,
+      keys: this.keys,
+      extra: [...this.extra],
+    };
+  }
+
+  /** Appends a serialized table's rows, deduping against the rows already here. */
+  merge(t: SerializedTable): void {
+    const nums = new Float64Array(t.nums);
+    const ids = new Int32Array(t.ids);
+    const flags = new Uint8Array(t.flags);
+    const remap = t.strings.map((s) => this.intern(s));
+    const extra = new Map(t.extra);
+    this.duplicates += t.duplicates;
+    for (let i = 0; i < t.size; i++) {
+      const key = t.keys[i] ?? null;
+      const output = nums[i * NUMS + OUTPUT] ?? 0;
+      let row = this.size;
+      if (key !== null) {
+        const at = this.keyRow.get(key);
+        if (at !== undefined) {
+          this.duplicates++;
+          if (output <= (this.nums[at * NUMS + OUTPUT] ?? 0)) continue;
+          row = at;
+          this.extra.delete(row);
+        } else this.keyRow.set(key, row);
+      }
+      if (row === this.size) {
+        if (this.size === this.flags.length) this.grow();
+        this.size++;
+        this.keys.push(key);
+      }
+      this.nums.set(nums.subarray(i * NUMS, i * NUMS + NUMS), row * NUMS);
+      for (let c = 0; c < IDS; c++) {
+        const id = ids[i * IDS + c] ?? -1;
+        this.ids[row * IDS + c] = id < 0 ? -1 : (remap[id] ?? -1);
+      }
+      this.flags[row] = flags[i] ?? 0;
+      const x = extra.get(i);
+      if (x) this.extra.set(row, x);
+    }
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * What the same traffic would have cost with each lever, and with all of them together (one replay, so their
+ * interactions count: compression breaks the cache it shortens, routing moves whole sessions and their caches,
+ * caps shorten answers on the routed model), plus an oracle floor. Every figure carries the assumption it rests on.
+ *
+ * Savings are measured replay against replay: the baseline is the replay of the traffic as it was (observed TTLs,
+ * no lever), so estimation error in the replay does not show up as a saving. `replay_error` reports how far that
+ * baseline is from what was really billed.
+ */
+import type { Catalog } from '../../pricing/catalog.js';
+import { picoToUsd, type Pico } from '../../pricing/money.js';
+import type { Aggregate } from '../aggregate.js';
+import type { RecordTable } from '../record-table.js';
+import {
+  batchSession,
+  capSession,
+  compressSession,
+  DEFAULT_COMPRESSION,
+  DEFAULT_ROUTING,
+  outputCaps,
+  routeSession,
+  routingTarget,
+  type CompressionRule,
+  type RoutingRule,
+} from './levers.js';
+import { Pricer, type Lines } from './pricer.js';
+import { oracleSession, replaySession, type Shape, type TtlPolicy } from './replay.js';
+
+export type LeverKey = 'caching' | 'routing' | 'batching' | 'output_caps' | 'compression';
+
+export interface WhatIfEntry {
+  readonly lever: LeverKey | 'combined' | 'oracle';
+  /** What the traffic would have cost (actual cost minus the saving). */
+  readonly cost: Pico;
+  readonly saving: Pico;
+  readonly assumption: string;
+  readonly detail: Readonly<Record<string, string | number | null>>;
+}
+
+export interface WhatIf {
+  readonly actual: Pico;
+  /** The replay of the traffic as it was: the baseline every saving is measured from. */
+  readonly replayBaseline: Pico;
+  readonly cacheEngine: string;
+  readonly levers: readonly WhatIfEntry[];
+  readonly combined: WhatIfEntry;
+  readonly oracle: WhatIfEntry;
+  /** Levers added one after another (caching, routing, compression, output caps, batching): cost after each. */
+  readonly waterfall: readonly { readonly lever: LeverKey; readonly cost: Pico }[];
+}
+
+export interface WhatIfOptions {
+  readonly routing?: RoutingRule;
+  readonly compression?: CompressionRule;
+  /** Percentile of observed output lengths a cap is set at. */
+  readonly capPercentile?: number;
+}
+
+function buildShapes(table: RecordTable, agg: Aggregate): Shape[][] {
+  const out: Shape[][] = [];
+  const { order, runs } = agg.sessions;
+  for (const [start, end] of runs) {
+    const shapes: Shape[] = [];
+    let prevPrompt = -1;
+    for (let k = start; k < end; k++) {
+      const i = order[k]!;
+      const l = table.lines(i);
+      const u = table.usage(i);
+      const prompt = l.input + l.cache_write_5m + l.cache_write_1h + l.cache_read;
+      const shared = Math.min(prompt, Math.max(prevPrompt >= 0 && prompt >= prevPrompt ? prevPrompt : 0, l.cache_read));
+      prevPrompt = prompt;
+      shapes.push({
+        row: i,
+        ts: table.ts(i),
+        model: agg.rowModel.get(i)!,
+        prompt,
+        shared,
+        tail: l.input,
+        output: l.output,
+        observedTtl: l.cache_write_1h > l.cache_write_5m ? '1h' : '5m',
+        batch: u.service_tier === 'batch',
+        geo: u.inference_geo ? u.inference_geo : null,
+        fast: u.speed === 'fast',
+        steps: (u.iterations ?? []).filter((it) => it && it.type !== 'message'),
+        webSearches: u.server_tool_use?.web_search_requests ?? 0,
+        extra: 0n,
+      });
+    }
+    out.push(shapes);
+  }
+  return out;
+}
+
+const clone = (sessions: readonly Shape[][]): Shape[][] => sessions.map((ss) => ss.map((s) => ({ ...s })));
+
+function replayAll(sessions: readonly Shape[][], policy: TtlPolicy, fee: Pico): { cost: Pico; tokens: Lines } {
+  const p = new Pricer(fee);
+  for (const ss of sessions) replaySession(ss, policy, p);
+  return { cost: p.total(), tokens: p.tokens };
+}
+
+const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '0%');
+
+export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opts: WhatIfOptions = {}): WhatIf {
+  const fee = catalog.webSearchPerSearch;
+  const routing = opts.routing ?? DEFAULT_ROUTING;
+  const compression = opts.compression ?? DEFAULT_COMPRESSION;
+  const capPct = opts.capPercentile ?? 99;
+  const truncated = (row: number): boolean => table.stopReason(row) === 'max_tokens';
+  const deferrable = (row: number): boolean => table.deferrable(row);
+  const actual = agg.totals.cost;
+  const shapes = buildShapes(table, agg);
+  const requests = shapes.reduce((a, s) => a + s.length, 0);
+  const baseline = replayAll(shapes, 'observed', fee).cost;
+  const entry = (lever: WhatIfEntry['lever'], cost: Pico, assumption: string, detail: WhatIfEntry['detail'] = {}): WhatIfEntry => {
+    const saving = baseline - cost;
+    return { lever, cost: actual - saving, saving, assumption, detail };
+  };
+  const target = routingTarget(catalog);
+
+  // caching
+  const c5 = replayAll(shapes, '5m', fee);
+  const c1 = replayAll(shapes, '1h', fee);
+  const ca = replayAll(shapes, 'adaptive', fee);
+  const caching = entry('caching', ca.cost,
+    'Each session replayed from its token counts: a request shares the whole previous prompt when the prompt grew, else what the API reported reading; ' +
+      'one breakpoint at the end of the prompt; TTL chosen per request from the gap to the next one (1h when it is over 5 minutes and within the hour, else 5m); ' +
+      'entries expire after their TTL from the last write or hit; no caching under the model\'s minimum cacheable length.',
+    { saving_all_5m_usd: picoToUsd(baseline - c5.cost), saving_all_1h_usd: picoToUsd(baseline - c1.cost), adaptive_hit_rate: pct(ca.tokens.read, ca.tokens.read + ca.tokens.write5m + ca.tokens.write1h + ca.tokens.input) });
+
+  // routing
+  const routed = clone(shapes);
+  let demoted = 0;
+  if (target) for (const ss of routed) if (routeSession(ss, target, routing, truncated)) demoted += ss.length;
+  const routingEntry = entry('routing', demoted === 0 ? baseline : replayAll(routed, 'observed', fee).cost,
+    target
+      ? `Whole sessions moved to ${target.entry.id} when every response was at most ${routing.maxOutput} output tokens, none truncated, and every prompt fit in ${Math.round(routing.contextShare * 100)}% of its context window; token counts converted between tokenizers by characters per token; quality not checked.`
+      : 'No active Haiku model in the catalog to route to.',
+    { target: target?.entry.id ?? null, requests_demoted: demoted, share: pct(demoted, requests) });
+
+  // batching
+  const batched = clone(shapes);
+  let deferred = 0;
+  for (const ss of batched) deferred += batchSession(ss, deferrable);
+  const batching = entry('batching', deferred === 0 ? baseline : replayAll(batched, 'observed', fee).cost,
+    'Requests tagged or ruled deferrable (tag defer=…, or a record marked deferrable) priced at Batch API rates (50% off every line), cache behaviour unchanged (batch cache hits are best-effort); ' +
+      (deferred === 0 ? 'none of this traffic was marked deferrable (interactive sessions such as Claude Code are not).' : 'the rest needed an interactive answer.'),
+    { requests_batched: deferred, share: pct(deferred, requests) });
+
+  // output caps
+  const capped = clone(shapes);
+  const caps = outputCaps(capped.flat(), capPct, truncated);
+  let cut = 0;
+  for (const ss of capped) cut += capSession(ss, caps);
+  const output = entry('output_caps', cut === 0 ? baseline : replayAll(capped, 'observed', fee).cost,
+    `max_tokens per model at the p${capPct} of its observed untruncated output lengths; answers longer than the cap stop there and the cut tokens are assumed unneeded (run-away output); later prompts not shortened.`,
+    { caps: [...caps].map(([m, c]) => `${m.entry.id}=${c}`).join(', '), answers_cut: cut });
+
+  // compression
+  const compressed = clone(shapes);
+  let events = 0;
+  for (const ss of compressed) events += compressSession(ss, compression, target, fee);
+  const compressionEntry = entry('compression', events === 0 ? baseline : replayAll(compressed, 'observed', fee).cost,
+    `When a prompt passes ${compression.triggerTokens} tokens, history older than the last ${compression.keepTurns} requests is replaced by a ${compression.summaryTokens}-token summary written by ${target?.entry.id ?? 'the same model'} (its input uncached); the cache breaks after tools + system at that request and is written again.`,
+    { compactions: events });
+
+  // all together, lever by lever (the waterfall), ending with every lever on: interactions counted
+  const all = clone(shapes);
+  const afterEach: { lever: LeverKey; cost: Pico }[] = [];
+  let replayed = ca.cost;
+  // A step that changed nothing costs what the step before did: no replay needed.
+  const step = (lever: LeverKey, changed: boolean): void => {
+    if (changed) replayed = replayAll(all, 'adaptive', fee).cost;
+    afterEach.push({ lever, cost: actual - (baseline - replayed) });
+  };
+  step('caching', false);
+  let n = 0;
+  if (target) for (const ss of all) if (routeSession(ss, target, routing, truncated)) n++;
+  step('routing', n > 0);
+  n = 0;
+  for (const ss of all) n += compressSession(ss, compression, target, fee);
+  step('compression', n > 0);
+  const capsAll = outputCaps(all.flat(), capPct, truncated);
+  n = 0;
+  for (const ss of all) n += capSession(ss, capsAll);
+  step('output_caps', n > 0);
+  n = 0;
+  for (const ss of all) n += batchSession(ss, deferrable);
+  step('batching', n > 0);
+  const combined = entry('combined', replayed, 'All five levers in one replay (routing, compression, output caps and batching applied to the same requests, priced with adaptive caching): interactions counted, not a sum of the lines above.');
+
+  const oraclePricer = new Pricer(fee);
+  for (const ss of shapes) oracleSession(ss, oraclePricer);
+  const oracle = entry('oracle', oraclePricer.total(), 'The least this traffic could have cost with the same models and the same answers: perfect caching with no expiry (new tokens written only when a later request reuses them), every request at batch prices.');
+
+  return { actual, replayBaseline: baseline, cacheEngine: 'token-level replay of reference section 2 (src/analyze/whatif/replay.ts); src/emulator/prompt-cache.ts was not available', levers: [caching, routingEntry, batching, output, compressionEntry], combined, oracle, waterfall: afterEach };
+}
