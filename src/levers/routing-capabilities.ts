@@ -21,6 +21,8 @@ export function missingCapabilities(facts: RequestFacts, promptTokens: number, m
   // Reference 4.1: models after Opus 4.6 accept only temperature 1 and no top_p/top_k. The catalog has no flag for
   // it; the 2026 tokenizer marks exactly those models (Claude 4.7 and later, Mythos, Haiku 5.5).
   if (facts.sampling && e.tokenizer === 'claude-2026') out.push('rejects temperature/top_p/top_k (models after Opus 4.6)');
+  if (facts.fast && !(s.fast && model.fast)) out.push('no fast mode');
+  if (facts.geo !== null && !model.geo?.has(facts.geo)) out.push(`no inference_geo "${facts.geo}"`);
   if ((facts.images > 0 || facts.documents > 0) && !s.images) out.push('no images or documents');
   return out;
 }

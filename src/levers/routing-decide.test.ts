@@ -67,6 +67,10 @@ describe('routing decision', () => {
     const long = decide({ ...classify, max_tokens: 50, messages: [{ role: 'user', content: `Classify this log as ok or failed. Respond with only the label.\n${'x'.repeat(800_000)}` }] }, {}, { demote_below: 10 });
     assert.notEqual(long.target, HAIKU);
     assert.match(long.skipped[0]!.why.join(), /context window/);
+    // inference_geo "us" is not accepted by Haiku 4.5.
+    const geo = decide({ ...classify, inference_geo: 'us' });
+    assert.equal(geo.target, SONNET);
+    assert.match(geo.skipped[0]!.why.join(), /inference_geo "us"/);
     // A max_tokens above Haiku's 64K output.
     assert.notEqual(decide({ ...classify, max_tokens: 100_000 }).target, HAIKU);
     // Non-default temperature is rejected by Opus 4.7: a proof with temperature 0.2 stays on the client's model.

@@ -31,6 +31,10 @@ export interface RequestFacts {
   readonly metadataUserId: string | null;
   /** temperature other than 1, or top_p / top_k: models after Opus 4.6 reject these. */
   readonly sampling: boolean;
+  /** `speed: "fast"` (fast mode). */
+  readonly fast: boolean;
+  /** `inference_geo` other than the default ("global"), e.g. "us". */
+  readonly geo: string | null;
 }
 
 function blockText(b: unknown): string {
@@ -125,5 +129,7 @@ export function requestFacts(body: Readonly<Obj>): RequestFacts {
     hasOutputFormat: oc?.['format'] !== undefined && oc['format'] !== null,
     metadataUserId: typeof meta?.['user_id'] === 'string' ? meta['user_id'] : null,
     sampling: (typeof body['temperature'] === 'number' && body['temperature'] !== 1) || body['top_p'] != null || body['top_k'] != null,
+    fast: body['speed'] === 'fast',
+    geo: typeof body['inference_geo'] === 'string' && body['inference_geo'] !== '' && body['inference_geo'] !== 'global' ? body['inference_geo'] : null,
   };
 }
