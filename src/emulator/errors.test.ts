@@ -52,6 +52,8 @@ describe('validation errors, as the API reports them', () => {
     ['max_tokens 0 with tool_choice any', { model: MODEL, max_tokens: 0, tool_choice: { type: 'any' }, tools: [{ name: 't', input_schema: { type: 'object' } }], messages: user('x') }, 400, 'invalid_request_error', /pre-warming.*tool_choice/],
     ['prefill ending in whitespace', { model: MODEL, max_tokens: 10, messages: [...user('x'), { role: 'assistant', content: 'The answer is ' }] }, 400, 'invalid_request_error', /trailing whitespace/],
     ['inference_geo on a model without it', { model: 'claude-haiku-4-5', max_tokens: 10, inference_geo: 'us', messages: user('x') }, 400, 'invalid_request_error', /inference_geo/],
+    // S-SEP26: Opus 4.7 answers speed "fast" with an error (its old fast price stays in the catalog for old logs).
+    ['fast mode on Opus 4.7', { model: 'claude-opus-4-7', max_tokens: 10, speed: 'fast', messages: user('x') }, 400, 'invalid_request_error', /fast mode is not supported/],
   ];
   for (const [name, body, status, type, msg] of cases) {
     test(name, async () => {
@@ -161,4 +163,23 @@ describe('faults', () => {
       await envFault.close();
     }
   });
+});
+
+test('fast mode on Opus 4.8 is served and billed at its fast price', async () => {
+  const emu2 = await startEmulator({ env: {} });
+  try {
+    const r = await fetch(emu2.url + '/v1/messages', {
+      method: 'POST',
+      headers: { 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 20, speed: 'fast', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(r.status, 200);
+    const msg = (await r.json()) as { usage: { speed?: string; input_tokens: number; output_tokens: number } };
+    assert.equal(msg.usage.speed, 'fast');
+    // Opus 4.8 fast: $10 in / $50 out per MTok = 10,000,000 / 50,000,000 pUSD per token.
+    const expected = BigInt(msg.usage.input_tokens) * 10_000_000n + BigInt(msg.usage.output_tokens) * 50_000_000n;
+    assert.equal(emu2.ledger.entries().at(-1)?.costPico, expected);
+  } finally {
+    await emu2.close();
+  }
 });

@@ -177,7 +177,9 @@ export function validateRequest(catalog: Catalog, raw: unknown, mode: Validation
     if (!entry.inference_geo) bad(`inference_geo is not supported for model ${entry.id}`);
     if (geo !== 'global' && !(geo in entry.inference_geo)) bad(`inference_geo: "${geo}" is not a supported value for ${entry.id}`);
   }
-  if (body['speed'] === 'fast' && !model.fast) bad(`speed: fast mode is not supported for model ${entry.id}`);
+  // The catalog keeps fast prices of models that no longer offer fast mode (old logs still need them); whether the
+  // API accepts `speed: "fast"` today is `supports.fast` (S-SEP26: Opus 4.7 rejects it).
+  if (body['speed'] === 'fast' && !(entry.supports.fast && model.fast)) bad(`speed: fast mode is not supported for model ${entry.id}`);
   if (mode === 'batch' && body['speed'] !== undefined) bad('speed: not supported in the Message Batches API');
 
   if (mode !== 'count_tokens' && maxTokens === 0) {
