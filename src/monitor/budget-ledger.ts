@@ -68,6 +68,7 @@ export interface LedgerOptions {
 
 export class BudgetLedger {
   private rules: BudgetRule[] = [];
+  private byName = new Map<string, BudgetRule>();
   private readonly state = new Map<string, RuleState>();
   private readonly open = new Map<number, Reservation>();
   private nextId = 1;
@@ -88,6 +89,7 @@ export class BudgetLedger {
       names.add(r.name);
     }
     this.rules = [...rules];
+    this.byName = new Map(rules.map((r) => [r.name, r]));
     for (const name of [...this.state.keys()]) if (!names.has(name)) this.state.delete(name);
   }
 
@@ -136,13 +138,15 @@ export class BudgetLedger {
     const at = this.now();
     const rules = this.matching(c);
     const softOver: BudgetRule[] = [];
-    for (const r of rules) {
-      const s = this.stateOf(r, at);
+    const states = rules.map((r) => this.stateOf(r, at));
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      const s = states[i]!;
       if (s.spent + s.inFlight + amount <= r.limitPico) continue;
       if (r.mode === 'hard') return { ok: false, rule: r, status: this.statusOf(r, at), amount };
       softOver.push(r);
     }
-    for (const r of rules) this.stateOf(r, at).inFlight += amount;
+    for (const s of states) s.inFlight += amount;
     const reservation: Reservation = { id: this.nextId++, amount, rules: rules.map((r) => r.name), createdAt: at };
     this.open.set(reservation.id, reservation);
     return { ok: true, reservation, softOver };
@@ -161,10 +165,11 @@ export class BudgetLedger {
   /** Replaces a reservation with the real cost. Returns false if it was already settled or released. */
   settle(res: Reservation, actual: Pico, at: number = this.now()): boolean {
     if (!this.open.delete(res.id)) return false;
+    const now = this.now();
     for (const name of res.rules) {
-      const rule = this.rules.find((r) => r.name === name);
-      const s = rule ? this.stateOf(rule, this.now()) : this.state.get(name);
-      if (!s || !rule) continue;
+      const rule = this.byName.get(name);
+      if (!rule) continue; // the budget was removed meanwhile
+      const s = this.stateOf(rule, now);
       s.inFlight -= res.amount;
       if (periodKey(rule.period, at) === s.periodKey) s.spent += actual;
     }

@@ -20,10 +20,19 @@ export function periodEnd(period: Period, at: number): number {
   return Number.POSITIVE_INFINITY;
 }
 
-/** A stable name for the period containing `at`: "2026-11-24", "2026-11" or "total". */
+const memo: Record<'day' | 'month', { minute: number; key: string }> = { day: { minute: NaN, key: '' }, month: { minute: NaN, key: '' } };
+
+/**
+ * A stable name for the period containing `at`: "2026-11-24", "2026-11" or "total". Memoised per minute (period
+ * boundaries fall on whole minutes), since the ledger asks for it on every reservation.
+ */
 export function periodKey(period: Period, at: number): string {
+  if (period === 'total') return 'total';
+  const minute = Math.floor(at / 60_000);
+  const m = memo[period];
+  if (m.minute === minute) return m.key;
   const iso = new Date(at).toISOString();
-  if (period === 'day') return iso.slice(0, 10);
-  if (period === 'month') return iso.slice(0, 7);
-  return 'total';
+  m.minute = minute;
+  m.key = period === 'day' ? iso.slice(0, 10) : iso.slice(0, 7);
+  return m.key;
 }
