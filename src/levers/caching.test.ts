@@ -17,6 +17,7 @@ import { openSqliteStore } from '../store/sqlite.js';
 import { cacheForensics, hitRate, wasteRate, type CacheForensics } from './cache-forensics.js';
 import { driveWorkload, workload, type ClientStyle, type WorkloadName, type WorkloadStep } from './cache-workloads.js';
 import { createCachingLever } from './caching.js';
+import type { RequestPlan } from './lever.js';
 import { createPlanner } from './planner.js';
 
 interface Run {
@@ -25,12 +26,12 @@ interface Run {
   readonly f: CacheForensics;
 }
 
-async function run(steps: readonly WorkloadStep[], withLever: boolean): Promise<Run> {
+async function run(steps: readonly WorkloadStep[], withLever: boolean, mode: 'observe' | 'enforce' = 'enforce'): Promise<Run> {
   const clock = new ManualClock();
   const start = clock.now();
   const emulator = await startEmulator({ port: 0, clock });
   const store = openSqliteStore(':memory:', { flushMs: 0, flushOnExit: false });
-  const planner = withLever ? createPlanner([createCachingLever({ now: () => clock.now() })]) : undefined;
+  const planner = withLever ? createPlanner([createCachingLever({ now: () => clock.now(), mode })]) : undefined;
   const gateway = await startGateway({ port: 0, upstream: emulator.url, store, ...(planner ? { planner } : {}) });
   try {
     await driveWorkload({ url: gateway.url, steps, advanceTo: (ms) => clock.set(start + ms) });
@@ -143,4 +144,46 @@ test('tool_use key order that changes between requests: reported as a buster, th
     if (i >= busted) assert.equal(d.detail?.['sortedToolInputKeys'], i % 2 === 1, `request ${i}`);
   });
   for (const rec of r.records.slice(busted + 1)) assert.ok(rec.cacheReadTokens > 4000, `read ${rec.cacheReadTokens}`);
+});
+
+test('observe mode: nothing changes upstream, and the recorded estimate is what enforce mode saves', async () => {
+  const steps = workload('support', { style: 'naive', count: 1 });
+  const without = await run(steps, false);
+  const observed = await run(steps, true, 'observe');
+  const enforced = await run(steps, true, 'enforce');
+  assert.equal(observed.cost, without.cost);
+  assert.equal(hitRate(observed.f.totals), 0);
+  assert.equal(leverSaving(observed), 0n, 'observe mode attributes no saving');
+  const estimates = observed.records.map((r) => r.decisions.find((d) => d.lever === 'caching')!);
+  for (const d of estimates) {
+    assert.equal(d.mode, 'observe');
+    assert.equal(d.applied, false);
+    assert.match(d.summary, /would add/);
+  }
+  const estimated = estimates.reduce((s, d) => s + BigInt(d.estimatedSavingPico ?? '0'), 0n);
+  assert.equal(estimated, without.cost - enforced.cost);
+});
+
+test('warmTokens: what a model switch would throw away, per model, from what the lever sent', async () => {
+  const catalog = getDefaultCatalog();
+  let now = Date.UTC(2026, 0, 1);
+  const lever = createCachingLever({ now: () => now });
+  const planner = createPlanner([lever]);
+  const attribution = { keyHash: 'k1', userId: null, sessionId: 's1', tags: {} };
+  const [first, second] = workload('support', { style: 'naive', count: 1 }).slice(0, 2);
+  const plan = (body: Record<string, unknown>): RequestPlan => ({
+    original: body, body, attribution, headers: {}, catalog, model: catalog.resolve(String(body['model'])), deferMs: null, decisions: [],
+  });
+  const sonnet = catalog.resolve('claude-sonnet-4-6');
+  assert.equal(lever.warmTokens(second!.body, sonnet, attribution), 0, 'cold before anything was sent');
+  const p = plan(first!.body);
+  await planner.plan(p);
+  planner.settle(p, { status: 200, priced: null, stopReason: 'end_turn', startedAt: now });
+  now += 30_000;
+  const warm = lever.warmTokens(second!.body, sonnet, attribution);
+  assert.ok(warm > 3000, `warm ${warm}`);
+  assert.equal(lever.warmTokens(second!.body, catalog.resolve('claude-opus-4-7'), attribution, 'claude-opus-4-7'), 0);
+  assert.equal(lever.warmTokens(second!.body, sonnet, { ...attribution, keyHash: 'other-workspace' }), 0);
+  now += 6 * 60_000;
+  assert.equal(lever.warmTokens(second!.body, sonnet, attribution), 0, 'expired after 5 minutes');
 });

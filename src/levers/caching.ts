@@ -24,7 +24,7 @@ import { DOCUMENT_TOKENS, placeBreakpoints, type Placement } from './cache-place
 import { BranchPoints, ContinuationOdds, GapStats } from './cache-reuse.js';
 import { CacheShadow, type CachePlan } from './cache-shadow.js';
 import { chooseTtl } from './cache-ttl.js';
-import type { Lever, LeverMode, Outcome, RequestPlan } from './lever.js';
+import type { Attribution, Lever, LeverMode, Outcome, RequestPlan } from './lever.js';
 
 export const CachingConfigSchema = z
   .object({
@@ -70,6 +70,11 @@ interface Session {
 
 export interface CachingLever extends Lever {
   readonly name: 'caching';
+  /**
+   * Tokens of this body's prompt the lever believes are in the cache for `modelId` right now (0 when cold): what a
+   * model switch would throw away. For the routing lever's stickiness, and the planner's weighing of levers.
+   */
+  warmTokens(body: Readonly<Record<string, unknown>>, model: CatalogModel, attribution: Attribution, modelId?: string): number;
 }
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
@@ -129,6 +134,10 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
   const lever: CachingLever = {
     name: 'caching',
     mode,
+    warmTokens(body, model, attribution, modelId) {
+      const a = analyzePrefix(body, { family: model.entry.tokenizer, toolOverhead: model.entry.tool_use_system_prompt_tokens, ...(modelId !== undefined ? { model: modelId } : {}) });
+      return leverShadow.deepestLive(attribution.keyHash ?? '-', a.blocks, now())?.cumTokens ?? 0;
+    },
     plan(plan) {
       const m = plan.model;
       const messages = plan.body['messages'];
