@@ -1,0 +1,241 @@
+/**
+ * The wrapper's middleware: one HTTP attempt of the SDK, through clawback, in-process. The same steps as the
+ * gateway's pipeline (src/gateway/pipeline.ts), with the same shared code:
+ *   parse -> attribute (metering/attribution.ts) -> plan (levers/plan.ts, the planner; skipped with
+ *   `x-clawback-optimize: off`) -> send plan.body (the caller's bytes when no lever changed it) -> tap the response
+ *   as the caller reads it (sdk/tap-body.ts; streams are never buffered) -> meter (metering/trace.ts: cost from the
+ *   one cost engine, baseline and savings from planner.settle) -> append the UsageRecord (source "sdk").
+ * The SDK runs middleware once per attempt, so each retry is metered as its own request (as the API bills it).
+ * Metering never breaks the caller's request: a failure while planning, tapping or recording is logged, not thrown.
+ */
+import type { Middleware } from '@anthropic-ai/sdk';
+import type { Catalog, CatalogModel } from '../pricing/catalog.js';
+import type { RequestPlan } from '../levers/lever.js';
+import { newRequestPlan, runPlanner } from '../levers/plan.js';
+import type { Planner } from '../levers/planner.js';
+import { attribute, clientKey, keyHasher, last4, parseTags, readClawbackHeaders } from '../metering/attribution.js';
+import { batchPath, batchResultRecord, succeededResult } from '../metering/batch-results.js';
+import { traceErrorType, traceJson, traceStream } from '../metering/response.js';
+import { CopyTap, LineTap, SseTap, type BodyTap } from '../metering/taps.js';
+import { buildRecord, newTrace, type Endpoint, type Trace } from '../metering/trace.js';
+import type { PrefixFingerprint, UsageStore } from '../store/record.js';
+import { newRequestId } from '../wire/errors.js';
+import { jobFor, prefixFingerprints } from '../gateway/fingerprints.js';
+import { tapResponse, type BodyEnd } from './tap-body.js';
+
+export interface MiddlewareEnv {
+  readonly store: UsageStore;
+  readonly salt: () => Promise<string>;
+  readonly catalog: Catalog;
+  readonly planner: Planner | null;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly session: string | null;
+  readonly optimize: boolean;
+  readonly storePrompts: boolean;
+  /** Every record still being built; `flush()` waits for them. */
+  readonly pending: Set<Promise<void>>;
+  readonly warn: (message: string) => void;
+}
+
+type Obj = Record<string, unknown>;
+
+export function endpointOf(path: string): Endpoint {
+  if (path === '/v1/messages') return 'messages';
+  if (path === '/v1/messages/count_tokens') return 'count_tokens';
+  if (path.startsWith('/v1/messages/batches')) return 'batches';
+  if (path === '/v1/models' || path.startsWith('/v1/models/')) return 'models';
+  return 'other';
+}
+
+/** The API path of a request URL, whatever base path the client has (".../proxy/v1/messages" -> "/v1/messages"). */
+function apiPath(url: URL): string | null {
+  const i = url.pathname.indexOf('/v1/');
+  return i < 0 ? null : url.pathname.slice(i);
+}
+
+function bodyText(body: RequestInit['body']): string | null {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  if (body instanceof ArrayBuffer) return Buffer.from(body).toString('utf8');
+  return null;
+}
+
+function parseObject(text: string | null): Obj | null {
+  if (text === null) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : null;
+  } catch {
+    return null; // the API answers it with its own 400
+  }
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
+}
+
+/** Prompt-prefix fingerprints of the body sent, on a later turn of the event loop (after the caller got its answer). */
+function fingerprints(body: Readonly<Obj>, model: CatalogModel | null): Promise<PrefixFingerprint[]> {
+  return new Promise((resolve) => setImmediate(() => resolve(prefixFingerprints(body, jobFor(model)))));
+}
+
+export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
+  let hashKey: ((key: string) => string) | null = null;
+
+  return async (request, next, mctx) => {
+    const url = new URL(request.url);
+    const path = apiPath(url);
+    if (path === null) return next(request);
+    const startedAt = Date.now();
+    const method = (request.method ?? 'GET').toUpperCase();
+    const endpoint = endpointOf(path);
+
+    // attribute: the wrapper's own tags and session, then the request's x-clawback-* headers (stripped before sending)
+    const plain: Record<string, string> = {};
+    const forward = new Headers();
+    let tagHeader: string | undefined;
+    for (const [k, v] of request.headers) {
+      if (k === 'x-clawback-tags') tagHeader = v;
+      if (k.startsWith('x-clawback-')) continue;
+      plain[k] = v;
+      forward.set(k, v);
+    }
+    const ch = readClawbackHeaders(Object.fromEntries(request.headers));
+    const tags = { ...env.tags, ...parseTags(tagHeader) };
+    const session = ch.session ?? env.session;
+    const optimize = env.optimize && ch.optimize;
+    const key = clientKey(plain);
+    if (key !== null && hashKey === null) hashKey = keyHasher(await env.salt());
+    const keyHash = key !== null && hashKey ? hashKey(key) : null;
+    const headersSeen = { ...ch, tags, session };
+    const trace: Trace = newTrace({
+      id: newRequestId(), source: 'sdk', method, path, endpoint, startedAt,
+      attribution: attribute(keyHash, null, headersSeen), keyLast4: key ? last4(key) : null,
+    });
+    trace.retries = Number(request.headers.get('x-stainless-retry-count') ?? 0) || 0;
+
+    // parse and plan
+    let body: Obj | null = null;
+    let plan: RequestPlan | null = null;
+    let sendBody = request.body;
+    const buffered = method === 'POST' && (endpoint === 'messages' || endpoint === 'count_tokens' || (endpoint === 'batches' && path === '/v1/messages/batches'));
+    if (buffered) {
+      body = parseObject(bodyText(request.body));
+      if (body) {
+        if (typeof body['model'] === 'string') trace.requestedModel = body['model'];
+        trace.stream = body['stream'] === true;
+        if (typeof body['max_tokens'] === 'number') trace.maxTokens = body['max_tokens'];
+        trace.attribution = attribute(keyHash, body, headersSeen);
+      }
+    }
+    if (endpoint === 'messages' && body) {
+      plan = newRequestPlan({ body, attribution: trace.attribution, headers: plain, catalog: env.catalog, deferMs: ch.deferMs });
+      if (optimize && env.planner) await runPlanner(env.planner, plan, env.warn);
+      if (plan.body !== plan.original) {
+        try {
+          sendBody = JSON.stringify(plan.body);
+          forward.delete('content-length');
+        } catch (err) {
+          env.warn(`cannot encode the planned body, the request goes as sent: ${(err as Error).message}`);
+          plan.body = plan.original as Obj;
+        }
+      }
+    }
+    const sent = plan?.body ?? body;
+    trace.servedModel = sent && typeof sent['model'] === 'string' ? sent['model'] : null;
+
+    const record = (): void => {
+      const p = (async () => {
+        try {
+          const prefix = endpoint === 'messages' && sent ? await fingerprints(sent, plan?.model ?? null) : [];
+          const rec = buildRecord(trace, { catalog: env.catalog, planner: optimize ? env.planner : null, plan, body, storePrompts: env.storePrompts, prefix });
+          env.store.append(rec);
+        } catch (err) {
+          env.warn(`metering failed, the request was not recorded: ${(err as Error).message}`);
+        }
+      })();
+      env.pending.add(p);
+      void p.finally(() => env.pending.delete(p));
+    };
+    const callerAborted = (): boolean => mctx.options?.signal?.aborted === true;
+
+    // send
+    let res: Response;
+    try {
+      res = await next({ ...request, headers: forward, body: sendBody ?? null });
+    } catch (err) {
+      trace.endedAt = Date.now();
+      if (callerAborted()) {
+        trace.outcome = 'aborted';
+        trace.status = 499;
+      } else if (isAbort(err)) {
+        trace.outcome = 'error';
+        trace.status = 504;
+        trace.errorType = 'timeout_error';
+      } else {
+        trace.outcome = 'error';
+        trace.status = 502;
+        trace.errorType = 'api_error';
+      }
+      record();
+      throw err;
+    }
+    trace.status = res.status;
+    trace.requestId = res.headers.get('request-id');
+    const contentType = res.headers.get('content-type') ?? '';
+
+    let tap: BodyTap | null = null;
+    let sse: SseTap | null = null;
+    let copy: CopyTap | null = null;
+    const bp = endpoint === 'batches' ? batchPath(path) : null;
+    if (endpoint === 'messages' && contentType.includes('text/event-stream')) tap = sse = new SseTap();
+    else if (endpoint === 'messages' || res.status >= 400) tap = copy = new CopyTap(endpoint === 'messages' ? undefined : 1024 * 1024);
+    else if (bp?.action === 'results' && res.status < 300 && bp.batchId) {
+      const batchId = bp.batchId;
+      trace.batchId = batchId;
+      tap = new LineTap((line) => {
+        const r = succeededResult(line);
+        if (r) env.store.append(batchResultRecord(env.catalog, trace, batchId, r, trace.attribution));
+      });
+    } else if (bp && bp.action !== 'results' && res.status < 300) {
+      const id = bp.batchId;
+      if (id) trace.batchId = id;
+      else tap = copy = new CopyTap(1024 * 1024); // a created batch: its id is in the body
+    }
+
+    const finish = async (how: BodyEnd): Promise<void> => {
+      trace.endedAt = Date.now();
+      await tap?.end();
+      trace.outcome = res.status >= 400 || how === 'error' ? 'error' : how;
+      if (sse) traceStream(trace, sse.tap.result);
+      else if (copy) {
+        const doc = copy.json();
+        traceJson(trace, doc);
+        if (endpoint === 'batches' && doc && typeof doc === 'object' && (doc as Obj)['type'] === 'message_batch' && typeof (doc as Obj)['id'] === 'string') {
+          trace.batchId = (doc as Obj)['id'] as string;
+        }
+      }
+      traceErrorType(trace);
+    };
+    const extra: Record<string, string> = { 'x-clawback-request-id': trace.id };
+    if (trace.servedModel !== null) extra['x-clawback-model'] = trace.servedModel;
+    try {
+      return tapResponse(res, {
+        tap,
+        headers: extra,
+        firstByte: (at) => {
+          trace.firstByteAt = at;
+        },
+        aborted: callerAborted,
+        end: (how) => {
+          const p = finish(how).then(record, (err: unknown) => env.warn(`metering failed: ${(err as Error).message}`));
+          env.pending.add(p);
+          void p.finally(() => env.pending.delete(p));
+        },
+      });
+    } catch (err) {
+      env.warn(`cannot tap the response, it goes back unmetered: ${(err as Error).message}`);
+      return res;
+    }
+  };
+}
