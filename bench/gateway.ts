@@ -8,7 +8,8 @@
  * Each server runs in its own child process; the load generator (undici, keep-alive) runs in this one. For JSON and
  * SSE answers, at 1 and 32 connections: requests/s, p50 and p99 latency, and gateway vs bare ratios (targets:
  * >= 85% of bare throughput, <= 0.1 ms added p50). Every figure comes from the same machine in the same run.
- * Options (env): BENCH_SECONDS per measurement (default 3), BENCH_WARMUP_SECONDS (default 0.5).
+ * Options (env): BENCH_SECONDS per measurement (default 3), BENCH_WARMUP_SECONDS (default 0.5),
+ * BENCH_FINGERPRINT_THREAD=0 to compute prefix fingerprints on the event loop instead of the worker thread.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -96,7 +97,7 @@ async function runBare(upstream: string): Promise<string> {
 
 async function runGateway(upstream: string, db: string): Promise<string> {
   const { startGateway } = await import('../src/gateway/server.js');
-  const gw = await startGateway({ port: 0, upstream, db });
+  const gw = await startGateway({ port: 0, upstream, db, settings: { fingerprintThread: process.env['BENCH_FINGERPRINT_THREAD'] !== '0' } });
   return gw.url;
 }
 
@@ -138,6 +139,13 @@ async function load(url: string, stream: boolean, connections: number, seconds: 
   return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
 }
 
+function cpuOf(proc: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    proc.once('message', (m) => resolve((m as { cpu: number }).cpu));
+    proc.send('cpu');
+  });
+}
+
 function child(role: string, ...args: string[]): Promise<{ proc: ChildProcess; url: string }> {
   const proc = fork(fileURLToPath(import.meta.url), [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
@@ -151,6 +159,13 @@ async function main(): Promise<void> {
   if (role === 'upstream' || role === 'bare' || role === 'gateway') {
     const url = role === 'upstream' ? await runUpstream() : role === 'bare' ? await runBare(process.argv[3]!) : await runGateway(process.argv[3]!, process.argv[4]!);
     process.send?.(url);
+    // CPU time is the figure a loaded machine distorts least: the parent asks for it around each measurement.
+    process.on('message', (m) => {
+      if (m === 'cpu') {
+        const u = process.cpuUsage();
+        process.send?.({ cpu: u.user + u.system });
+      }
+    });
     return;
   }
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);
@@ -159,25 +174,35 @@ async function main(): Promise<void> {
   const up = await child('upstream');
   const bare = await child('bare', up.url);
   const gw = await child('gateway', up.url, join(dir, 'bench.db'));
-  const targets = [['direct', up.url], ['bare', bare.url], ['gateway', gw.url]] as const;
+  const targets = [['direct', up.url, up.proc], ['bare', bare.url, bare.proc], ['gateway', gw.url, gw.proc]] as const;
   console.log(`clawback gateway benchmark: ${seconds}s per run after ${warmup}s warm-up; node ${process.version}; servers in child processes\n`);
-  console.log('body  conns  target     req/s    p50 ms   p99 ms  errors');
+  console.log('body  conns  target     req/s    p50 ms   p99 ms  errors  server CPU us/req');
   const summary: string[] = [];
   try {
     for (const stream of [false, true]) {
       for (const c of [1, 32]) {
         const res: Record<string, Result> = {};
-        for (const [name, url] of targets) {
+        const cpu: Record<string, number> = {};
+        for (const [name, url, proc] of targets) {
           await load(url, stream, c, warmup);
+          const before = await cpuOf(proc);
           const r = await load(url, stream, c, seconds);
+          cpu[name] = (await cpuOf(proc)) - before;
           res[name] = r;
-          console.log(`${(stream ? 'SSE' : 'JSON').padEnd(5)} ${String(c).padStart(5)}  ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(3).padStart(8)} ${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(7)}`);
+          const perReq = cpu[name]! / Math.max(1, r.rps * seconds);
+          console.log(
+            `${(stream ? 'SSE' : 'JSON').padEnd(5)} ${String(c).padStart(5)}  ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(3).padStart(8)} ` +
+              `${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(7)} ${perReq.toFixed(0).padStart(18)}`,
+          );
         }
         const g = res['gateway']!;
         const b = res['bare']!;
+        const cpuG = cpu['gateway']! / Math.max(1, g.rps * seconds);
+        const cpuB = cpu['bare']! / Math.max(1, b.rps * seconds);
         summary.push(
           `${(stream ? 'SSE' : 'JSON').padEnd(5)} c=${String(c).padEnd(3)} gateway/bare throughput ${((g.rps / b.rps) * 100).toFixed(1)}% (target >= 85%), ` +
-            `added p50 ${((g.p50 - b.p50) * 1000).toFixed(0)} us (target <= 100 us), p50 over direct ${((g.p50 - res['direct']!.p50) * 1000).toFixed(0)} us`,
+            `added p50 ${((g.p50 - b.p50) * 1000).toFixed(0)} us (target <= 100 us), p50 over direct ${((g.p50 - res['direct']!.p50) * 1000).toFixed(0)} us, ` +
+            `CPU per request ${cpuG.toFixed(0)} vs ${cpuB.toFixed(0)} us (bare/gateway ${((cpuB / cpuG) * 100).toFixed(1)}%)`,
         );
       }
     }

@@ -3,12 +3,14 @@ import { parentPort } from 'node:worker_threads';
 import { prefixFingerprints, type FingerprintJob } from './fingerprints.js';
 
 const decoder = new TextDecoder();
-parentPort?.on('message', (job: FingerprintJob & { seq: number; bytes: Uint8Array }) => {
-  let prefix: unknown;
-  try {
-    prefix = prefixFingerprints(JSON.parse(decoder.decode(job.bytes)) as Record<string, unknown>, job);
-  } catch {
-    prefix = [];
-  }
-  parentPort!.postMessage({ seq: job.seq, prefix });
+parentPort?.on('message', (jobs: (FingerprintJob & { seq: number; bytes: Uint8Array })[]) => {
+  parentPort!.postMessage(
+    jobs.map((job) => {
+      try {
+        return { seq: job.seq, prefix: prefixFingerprints(JSON.parse(decoder.decode(job.bytes)) as Record<string, unknown>, job) };
+      } catch {
+        return { seq: job.seq, prefix: [] };
+      }
+    }),
+  );
 });

@@ -33,6 +33,8 @@ export function jobFor(model: CatalogModel | null): FingerprintJob {
 }
 
 export interface Fingerprinter {
+  /** Resolves once the worker thread (if any) is running, so its start-up is not paid by the first request. */
+  ready(): Promise<void>;
   /** `bytes`: the body as sent upstream (JSON); `body`: the same, parsed (used when computing inline). */
   compute(bytes: Buffer | null, body: Readonly<Record<string, unknown>>, model: CatalogModel | null): Promise<PrefixFingerprint[]>;
   close(): Promise<void>;
@@ -45,6 +47,16 @@ export function createFingerprinter({ thread = CAN_THREAD }: { thread?: boolean 
   let broken = !thread;
   let seq = 0;
   const waiting = new Map<number, (p: PrefixFingerprint[]) => void>();
+  let batch: (FingerprintJob & { seq: number; bytes: Uint8Array })[] = [];
+  const post = (): void => {
+    const jobs = batch;
+    batch = [];
+    if (!worker) {
+      for (const j of jobs) waiting.get(j.seq)?.([]);
+      return;
+    }
+    worker.postMessage(jobs, jobs.map((j) => j.bytes.buffer as ArrayBuffer));
+  };
 
   const inline = (body: Readonly<Record<string, unknown>>, model: CatalogModel | null): Promise<PrefixFingerprint[]> =>
     new Promise((resolve) => setImmediate(() => resolve(prefixFingerprints(body, jobFor(model)))));
@@ -54,10 +66,12 @@ export function createFingerprinter({ thread = CAN_THREAD }: { thread?: boolean 
     try {
       const w = new Worker(new URL('./fingerprint-thread.js', import.meta.url));
       w.unref();
-      w.on('message', (m: { seq: number; prefix: PrefixFingerprint[] }) => {
-        const done = waiting.get(m.seq);
-        waiting.delete(m.seq);
-        done?.(m.prefix);
+      w.on('message', (results: { seq: number; prefix: PrefixFingerprint[] }[]) => {
+        for (const m of results) {
+          const done = waiting.get(m.seq);
+          waiting.delete(m.seq);
+          done?.(m.prefix);
+        }
       });
       w.on('error', (err) => {
         process.stderr.write(`clawback gateway: fingerprint thread failed, computing inline: ${err.message}\n`);
@@ -74,13 +88,24 @@ export function createFingerprinter({ thread = CAN_THREAD }: { thread?: boolean 
   }
 
   return {
+    ready() {
+      const w = start();
+      return w ? new Promise<void>((resolve) => {
+        w.once('online', () => resolve());
+        w.once('error', () => resolve());
+      }) : Promise.resolve();
+    },
     compute(bytes, body, model) {
       const w = bytes ? start() : null;
       if (!w || !bytes) return inline(body, model);
       const id = ++seq;
       return new Promise((resolve) => {
         waiting.set(id, resolve);
-        w.postMessage({ seq: id, bytes, ...jobFor(model) });
+        // A copy of exactly the body, transferred: posting the Buffer itself would clone its whole backing store
+        // (often a large socket read buffer). Jobs of one turn of the event loop go in one message.
+        const copy = new Uint8Array(bytes);
+        batch.push({ seq: id, bytes: copy, ...jobFor(model) });
+        if (batch.length === 1) setImmediate(post);
       });
     },
     async close() {

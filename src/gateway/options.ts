@@ -38,6 +38,8 @@ export const GatewaySectionSchema = z.object({
   bodyTimeoutMs: z.number().int().min(1).default(300_000),
   /** Largest request body accepted for messages and count_tokens (the API's own limit is 32 MB). */
   maxBodyBytes: z.number().int().min(1).default(32 * 1024 * 1024),
+  /** Compute prompt-prefix fingerprints on a worker thread (when running compiled) instead of the event loop. */
+  fingerprintThread: z.boolean().default(true),
   /** Keep-alive connections to the upstream. */
   connections: z.number().int().min(1).default(256),
 }).strict();

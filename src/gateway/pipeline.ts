@@ -15,6 +15,7 @@ import type { UsageStore } from '../store/record.js';
 import { batchResultRecord } from '../metering/batch-results.js';
 import { traceErrorType, traceJson, traceStream } from '../metering/response.js';
 import { ApiError, newRequestId } from '../wire/errors.js';
+import { idMinter } from './ids.js';
 import { attribute, clientKey, last4, readClawbackHeaders } from './attribution.js';
 import { batchPath, rewriteResultsUrls, succeededResult } from './batches.js';
 import type { Fingerprinter } from './fingerprints.js';
@@ -116,9 +117,11 @@ export function handleProxy(env: PipelineEnv, req: IncomingMessage, res: ServerR
   });
 }
 
+const nextId = idMinter('req');
+
 async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const startedAt = Date.now();
-  const id = newRequestId();
+  const id = nextId();
   const method = req.method ?? 'GET';
   const rawUrl = req.url ?? '/';
   const qi = rawUrl.indexOf('?');

@@ -67,7 +67,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   const upstream = createUpstream(upstreamUrl, settings);
   const salt = settings.keySalt ?? ('keySalt' in store && typeof store.keySalt === 'function' ? (store.keySalt as () => string)() : randomBytes(16).toString('hex'));
   const apiKey = opts.apiKey ?? null;
-  const fingerprinter = createFingerprinter();
+  const fingerprinter = settings.fingerprintThread ? createFingerprinter() : createFingerprinter({ thread: false });
+  await fingerprinter.ready();
 
   const pipe: PipelineEnv = {
     upstream, store, catalog, planner: opts.planner ?? null, hooks: opts.hooks ?? [], settings, apiKey,

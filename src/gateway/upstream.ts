@@ -3,7 +3,7 @@
  * the hot path: measured 3-4x slower here). `send` retries per retry.ts while nothing has been relayed yet.
  */
 import type { Readable } from 'node:stream';
-import { Agent, request, errors as undiciErrors } from 'undici';
+import { Agent, errors as undiciErrors } from 'undici';
 import type { RetryPolicy } from './options.js';
 import { isRetryableStatus, retryDelay } from './retry.js';
 
@@ -52,13 +52,8 @@ export function createUpstream(
   const agent = new Agent({ keepAliveTimeout: 30_000, connections, headersTimeout: headersTimeoutMs, bodyTimeout: bodyTimeoutMs });
 
   async function once(o: SendOptions): Promise<Omit<UpstreamResponse, 'retries'>> {
-    const r = await request(origin + basePath + o.path, {
-      method: o.method as 'GET',
-      headers: o.headers,
-      body: o.body,
-      signal: o.signal,
-      dispatcher: agent,
-    });
+    // The dispatcher API with origin and path: no URL to parse per request.
+    const r = await agent.request({ origin, path: basePath + o.path, method: o.method as 'GET', headers: o.headers, body: o.body, signal: o.signal });
     return { status: r.statusCode, headers: r.headers, body: r.body as UpstreamResponse['body'] };
   }
 
