@@ -11,7 +11,7 @@ import type { RequestFacts } from './routing-request.js';
 export const ComplexityWeightsSchema = z.object({
   /** Points per 1,000 estimated prompt tokens (the material to read), capped by `length_cap`. */
   per_1k_tokens: z.number().nonnegative().default(0.35),
-  length_cap: z.number().nonnegative().default(3),
+  length_cap: z.number().nonnegative().default(1.5),
   /** Code in the prompt (fenced blocks or code-looking lines). */
   code: z.number().default(1.5),
   /** Mathematics (LaTeX, symbols, proof vocabulary). */
@@ -40,6 +40,12 @@ export const ComplexityWeightsSchema = z.object({
   constraints: z.number().default(1),
   /** Open-ended creative or design work (essay, story, plan). */
   open_ended: z.number().default(0.75),
+  /**
+   * Context signals (length, tools and tool calls, conversation depth, the client's max_tokens) say how big a
+   * request is, not how hard: together they count for at most this many points, so an agent's long session with a
+   * plain instruction is not escalated for its size alone.
+   */
+  context_cap: z.number().nonnegative().default(2),
   /** Short-output signals (low max_tokens, "one word", "only the label") subtract this. */
   short_output: z.number().default(1.5),
 });
@@ -70,15 +76,15 @@ const STEP_LIST = /^\s*(\d+[.)]|[-*•]|step \d+[:.]?)\s+\S/gim;
 const CHAIN = /\b(then|after that|next,|finally,|and then|once (that|this) is done|step by step)\b/gi;
 const HARD_TERMS: readonly [string, RegExp][] = [
   ['concurrency', /\b(race condition|deadlock|concurren(t|cy)|thread[- ]safe|lock[- ]free|memory ordering|atomic(s|ally)?|mutex)\b/i],
-  ['distributed systems', /\b(distributed|consensus|raft|paxos|eventual consistency|partition tolerance|idempoten(t|cy)|exactly[- ]once|failover|fault[- ]toleran(t|ce)|failure modes?)\b/i],
+  ['distributed systems', /\b(distributed|consensus|raft|paxos|eventual consistency|partition tolerance|idempoten(t|cy)|exactly[- ]once|failover|fault[- ]toleran(t|ce)|failure modes?|(in)?consisten(t|cy)|sagas?|two[- ]phase commit|distributed transactions?)\b/i],
   ['architecture', /\b(architecture|system design|design (a|an|the)( \w+)? (system|service|platform|protocol|scheme|schema|algorithm|data model|queue|sync)|scalab(le|ility)|migration (plan|strategy)|microservices?|multi-region|active-active)\b/i],
   ['trade-offs', /\b(trade-?offs?|pros and cons|weigh (the )?options|compare (the )?approaches|alternatives)\b/i],
   ['security', /\b(threat model|vulnerabilit(y|ies)|exploit|security (review|audit)|attack surface|cryptograph(y|ic)|side[- ]channel)\b/i],
   ['performance', /\b(optimi[sz]e (the )?(algorithm|query|performance)|time complexity|big-o|o\(n( log n|\^2)?\)|profil(e|ing)|bottleneck|latency budget)\b/i],
   ['root cause', /\b(root cause|intermittent(ly)?|flaky|heisenbug|only (happens|fails) (in|on|under)|memory leak|corrupt(ed|ion))\b/i],
-  ['research', /\b(literature|state of the art|novel|hypothes(is|es)|counterexample|edge cases?|formal(ly)?|invariant)\b/i],
+  ['research', /\b(literature|state of the art|novel|hypothes(is|es)|counterexample|edge cases?|formal(ly)?|invariant|statistical(ly)? significan(t|ce)|reproduce the (results|benchmark))\b/i],
   ['strategy', /\b(strategy|roadmap|long[- ]term|multi[- ](year|quarter|phase)|phased|in phases|risk (assessment|analysis)|contingenc(y|ies)|prioriti[sz]ed plan)\b/i],
-  ['legal/medical', /\b(liabilit(y|ies)|regulatory|compliance|contract clause|jurisdiction|differential diagnosis|contraindicat(ed|ion)|dosage)\b/i],
+  ['legal/medical', /\b(liabilit(y|ies)|regulatory|compliance|contract clause|jurisdiction|differential diagnosis|contraindicat(ed|ion)|dosage|licen[cs]e (conflicts?|compatibility)|due[- ]diligence)\b/i],
 ];
 const LONG_FORM = /\b(detailed|comprehensive|in[- ]depth|thorough(ly)?|exhaustive|full (implementation|report|analysis|design)|complete (implementation|guide)|long[- ]form|\d{3,5}[- ]words?)\b/i;
 const OPEN_ENDED = /\b(essay|story|poem|screenplay|novel|chapter|brainstorm|plan (for|a|the)|proposal|itinerary|curriculum|lesson plan|business plan)\b/i;
@@ -134,11 +140,9 @@ export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights
 
   const longForm = LONG_FORM.exec(instruction);
   const mt = facts.maxTokens ?? 0;
-  if (longForm || mt > 8000) {
-    add('long output', weights.long_output, longForm ? `asks for "${longForm[0].toLowerCase()}"` : `max_tokens ${mt}`);
-  } else if (mt >= 4000) {
-    add('long output', weights.long_output / 2, `max_tokens ${mt}`);
-  }
+  if (longForm) add('long output', weights.long_output, `asks for "${longForm[0].toLowerCase()}"`);
+  else if (mt > 8000) add('long output (max_tokens)', weights.long_output, `max_tokens ${mt}`);
+  else if (mt >= 4000) add('long output (max_tokens)', weights.long_output / 2, `max_tokens ${mt}`);
   const open = OPEN_ENDED.exec(facts.lastUserText);
   if (open) add('open-ended', weights.open_ended, `open-ended task ("${open[0].toLowerCase()}")`);
 
@@ -150,6 +154,9 @@ export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights
     add('short output', -weights.short_output, short ? `asks for "${short[0].toLowerCase()}"` : `max_tokens ${facts.maxTokens}`);
   }
 
+  const CONTEXT = new Set(['length', 'tools', 'conversation depth', 'long output (max_tokens)']);
+  const context = reasons.filter((r) => CONTEXT.has(r.signal)).reduce((s, r) => s + r.points, 0);
+  if (context > weights.context_cap) add('context cap', weights.context_cap - context, `size signals count for at most ${weights.context_cap} points together`);
   const score = round2(reasons.reduce((s, r) => s + r.points, 0));
   return { score, reasons, promptTokens };
 }

@@ -131,6 +131,22 @@ describe('routing decision', () => {
     assert.equal(hard.target, OPUS);
   });
 
+  it('a long agent session with a plain instruction is not escalated for its size alone', () => {
+    const tools = Array.from({ length: 18 }, (_, i) => ({ name: `Tool${i}`, description: 'Reads or edits files in the workspace. '.repeat(40), input_schema: { type: 'object' } }));
+    const messages: Record<string, unknown>[] = [{ role: 'user', content: 'Add a --verbose flag to the CLI that prints each file as it is processed.' }];
+    for (let i = 0; i < 15; i++) {
+      messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: `t${i}`, name: 'Tool1', input: { path: 'src/cli.ts' } }] });
+      messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `t${i}`, content: 'export function main() {}\n'.repeat(80) }] });
+    }
+    const body = { model: SONNET, max_tokens: 32000, system: 'You are a coding agent. '.repeat(300), tools, messages };
+    const d = decide(body);
+    assert.equal(d.target, SONNET);
+    assert.ok(d.complexity.reasons.some((r) => r.signal === 'context cap'));
+    // The same session asked to hunt a race condition, with reasons, is escalated.
+    messages[0] = { role: 'user', content: 'Find the race condition between the cache invalidation worker and the write path, explain why it happens, and fix it without a global lock.' };
+    assert.equal(decide({ ...body, messages }).target, OPUS);
+  });
+
   it('upgrades can be switched off', () => {
     assert.equal(decide(proof, {}, { allow_upgrade: false }).target, SONNET);
   });
