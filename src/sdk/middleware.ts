@@ -18,7 +18,7 @@ import { batchPath, batchResultRecord, succeededResult } from '../metering/batch
 import { traceErrorType, traceJson, traceStream } from '../metering/response.js';
 import { CopyTap, LineTap, SseTap, type BodyTap } from '../metering/taps.js';
 import { buildRecord, newTrace, type Endpoint, type Trace } from '../metering/trace.js';
-import type { PrefixFingerprint, UsageStore } from '../store/record.js';
+import type { PrefixFingerprint, UsageRecord, UsageStore } from '../store/record.js';
 import { newRequestId } from '../wire/errors.js';
 import { jobFor, prefixFingerprints } from '../gateway/fingerprints.js';
 import { tapResponse, type BodyEnd } from './tap-body.js';
@@ -144,12 +144,20 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
     const sent = plan?.body ?? body;
     trace.servedModel = sent && typeof sent['model'] === 'string' ? sent['model'] : null;
 
+    // Meters at once (planner.settle: the levers learn from this request before the caller can send its next one);
+    // the prefix fingerprints are computed afterwards, off the caller's path, and the record is appended with them.
     const record = (): void => {
+      let rec: UsageRecord;
+      try {
+        rec = buildRecord(trace, { catalog: env.catalog, planner: optimize ? env.planner : null, plan, body, storePrompts: env.storePrompts, prefix: [] });
+      } catch (err) {
+        env.warn(`metering failed, the request was not recorded: ${(err as Error).message}`);
+        return;
+      }
       const p = (async () => {
         try {
           const prefix = endpoint === 'messages' && sent ? await fingerprints(sent, plan?.model ?? null) : [];
-          const rec = buildRecord(trace, { catalog: env.catalog, planner: optimize ? env.planner : null, plan, body, storePrompts: env.storePrompts, prefix });
-          env.store.append(rec);
+          env.store.append(prefix.length > 0 ? { ...rec, prefix } : rec);
         } catch (err) {
           env.warn(`metering failed, the request was not recorded: ${(err as Error).message}`);
         }
@@ -203,9 +211,11 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
       else tap = copy = new CopyTap(1024 * 1024); // a created batch: its id is in the body
     }
 
-    const finish = async (how: BodyEnd): Promise<void> => {
+    // Runs synchronously when the body ends, before the caller sees its end: every tap used here (SSE, copy, lines)
+    // finishes within its end() call.
+    const finish = (how: BodyEnd): void => {
       trace.endedAt = Date.now();
-      await tap?.end();
+      void tap?.end();
       trace.outcome = res.status >= 400 || how === 'error' ? 'error' : how;
       if (sse) traceStream(trace, sse.tap.result);
       else if (copy) {
@@ -216,6 +226,7 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
         }
       }
       traceErrorType(trace);
+      record();
     };
     const extra: Record<string, string> = { 'x-clawback-request-id': trace.id };
     if (trace.servedModel !== null) extra['x-clawback-model'] = trace.servedModel;
@@ -228,9 +239,11 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
         },
         aborted: callerAborted,
         end: (how) => {
-          const p = finish(how).then(record, (err: unknown) => env.warn(`metering failed: ${(err as Error).message}`));
-          env.pending.add(p);
-          void p.finally(() => env.pending.delete(p));
+          try {
+            finish(how);
+          } catch (err) {
+            env.warn(`metering failed: ${(err as Error).message}`);
+          }
         },
       });
     } catch (err) {
