@@ -78,7 +78,7 @@ export const analyzeCommand: Command = {
       const key = str(args, 'admin-key') ?? io.env['ANTHROPIC_ADMIN_KEY'];
       if (!key) throw new UsageError('analyze: --source admin-api needs --admin-key or ANTHROPIC_ADMIN_KEY');
       const base = str(args, 'admin-url') ?? io.env['ANTHROPIC_ADMIN_BASE_URL'] ?? 'https://api.anthropic.com';
-      report.reconciliation = await reconcileAdminApi({ baseUrl: base, key, agg, since: since ?? agg.first ?? now - 7 * 86_400_000, until: until ?? now });
+      report.reconciliation = await reconcileAdminApi({ baseUrl: base, key, agg, since: since ?? agg.first ?? now - 7 * 86_400_000, until: until ?? (agg.last !== null ? agg.last + 1 : now) });
     }
     const html = str(args, 'html');
     if (html !== undefined) writeFileSync(html, reportHtml(report));
