@@ -1,6 +1,6 @@
 /** Test helpers: where the fixture logs are (from src/ under tsx, or from dist/ compiled), and a fixed price catalog. */
 import { fileURLToPath } from 'node:url';
-import { Catalog, loadCatalog } from '../pricing/catalog.js';
+import { loadCatalog, type Catalog } from '../pricing/catalog.js';
 
 export function fixturePath(rel: string): string {
   const here = new URL(import.meta.url);
