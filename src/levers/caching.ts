@@ -61,6 +61,7 @@ interface Memo {
   readonly bucket: string;
   /** When the lever planned the request, on its clock (TTLs are measured from here). */
   readonly t: number;
+  readonly sortKeys: boolean;
 }
 
 interface Session {
@@ -120,6 +121,33 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
     if (isBuster(buster)) return `buster:${buster.kind}`;
     if (a.blocks.some((b) => shadow.expired(space, b.hash, t))) return 'expired';
     return 'cold';
+  }
+
+  /**
+   * Everything the lever learns from a request, done when it is planned rather than when it is metered: the
+   * gateway meters a response after relaying it, and a client's next turn can arrive before that, so learning
+   * at metering time would make the lever's picture depend on timing. The emulator makes an entry readable when
+   * the response begins, i.e. before the client can send its next turn, so committing at plan time matches what
+   * a sequential client sees. (A request that then fails leaves entries the shadow believes in until they expire.)
+   */
+  function learn(memo: Memo): void {
+    const at = memo.t;
+    sessions.delete(memo.sessionKey);
+    sessions.set(memo.sessionKey, { seen: { body: memo.input, analysis: memo.base }, sortKeys: memo.sortKeys });
+    if (sessions.size > maxSessions) {
+      const oldest = sessions.keys().next();
+      if (!oldest.done) sessions.delete(oldest.value);
+    }
+    leverShadow.commit(memo.sentPlan);
+    clientShadow.commit(memo.basePlan);
+    const blocks = memo.sent.blocks;
+    for (const h of heads(memo.sent)) {
+      const g = gaps.see(`h:${memo.space}:${h.hash}`, at);
+      if (g !== null) gaps.addGap(`head:${memo.space}:${h.section}`, g);
+      branches.see(`${memo.space}:${h.hash}`, blocks[h.index + 1]?.hash ?? null);
+    }
+    const last = [...blocks].reverse().find((b) => b.cacheable);
+    if (last) odds.expect(last.hash, memo.bucket, at);
   }
 
   function describe(p: Placement, applied: boolean): string {
@@ -214,7 +242,9 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
         },
       };
       plan.decisions.push(decision);
-      memos.set(plan, { space, sessionKey, model: m, input, base, sent: analysis, basePlan, sentPlan, bucket: `${space}:${bucket}`, t });
+      const memo: Memo = { space, sessionKey, model: m, input, base, sent: analysis, basePlan, sentPlan, bucket: `${space}:${bucket}`, t, sortKeys: sess?.sortKeys ?? false };
+      memos.set(plan, memo);
+      learn(memo);
     },
 
     attribute(plan: RequestPlan, outcome: Outcome): bigint | null {
@@ -239,31 +269,8 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
       return baseline.total + priced.breakdown.server_tools - priced.total;
     },
 
-    observe(plan: RequestPlan, outcome: Outcome): void {
-      const memo = memos.get(plan);
-      if (!memo) return;
+    observe(plan: RequestPlan): void {
       memos.delete(plan);
-      // The lever's own clock, read when the request was planned: the start of the request, as TTLs count.
-      const at = memo.t;
-      const prev = sessions.get(memo.sessionKey);
-      sessions.delete(memo.sessionKey);
-      sessions.set(memo.sessionKey, { seen: { body: memo.input, analysis: memo.base }, sortKeys: prev?.sortKeys ?? false });
-      if (sessions.size > maxSessions) {
-        const oldest = sessions.keys().next();
-        if (!oldest.done) sessions.delete(oldest.value);
-      }
-      if (!ok(outcome.status)) return;
-      leverShadow.commit({ ...memo.sentPlan, start: at });
-      clientShadow.commit({ ...memo.basePlan, start: at });
-      const blocks = memo.sent.blocks;
-      for (const h of heads(memo.sent)) {
-        const key = `h:${memo.space}:${h.hash}`;
-        const g = gaps.see(key, at);
-        if (g !== null) gaps.addGap(`head:${memo.space}:${h.section}`, g);
-        branches.see(`${memo.space}:${h.hash}`, blocks[h.index + 1]?.hash ?? null);
-      }
-      const last = [...blocks].reverse().find((b) => b.cacheable);
-      if (last) odds.expect(last.hash, memo.bucket, at);
     },
   };
   return lever;
