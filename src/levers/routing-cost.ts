@@ -32,7 +32,12 @@ type Obj = Record<string, unknown>;
 
 /** Prompt tokens and the stable prefix's tokens of `body` in `model`'s tokenizer. */
 export function promptShape(body: Readonly<Obj>, model: CatalogModel): { promptTokens: number; prefixTokens: number } {
-  const a = analyzePrefix(body as Obj, { family: model.entry.tokenizer, toolOverhead: model.entry.tool_use_system_prompt_tokens, model: model.entry.id });
+  return withToolOverhead(familyShape(body, model.entry.tokenizer), body, model);
+}
+
+/** The shape in one tokenizer family, without the hidden tool-use system prompt (which depends on the model). */
+function familyShape(body: Readonly<Obj>, family: TokenizerFamily): { promptTokens: number; prefixTokens: number } {
+  const a = analyzePrefix(body as Obj, { family });
   const messages = Array.isArray(body['messages']) ? body['messages'] : [];
   let lastUser = -1;
   messages.forEach((m, i) => {
@@ -46,15 +51,42 @@ export function promptShape(body: Readonly<Obj>, model: CatalogModel): { promptT
   return { promptTokens: a.totalTokens, prefixTokens: prefix };
 }
 
+/** Adds the model's hidden tool-use system prompt (sent when tools are, part of the prefix: it sits on the first tool). */
+function withToolOverhead(s: { promptTokens: number; prefixTokens: number }, body: Readonly<Obj>, model: CatalogModel): { promptTokens: number; prefixTokens: number } {
+  const o = model.entry.tool_use_system_prompt_tokens;
+  if (!o || !Array.isArray(body['tools']) || body['tools'].length === 0) return s;
+  const tc = body['tool_choice'];
+  const type = typeof tc === 'object' && tc !== null ? (tc as Obj)['type'] : 'auto';
+  const extra = type === 'any' || type === 'tool' ? o.any : o.auto;
+  return { promptTokens: s.promptTokens + extra, prefixTokens: s.prefixTokens + extra };
+}
+
 export interface EstimateOptions {
   /** Expected output tokens, counted in the 2025 tokenizer (the routing check's unit). */
   readonly outputTokens2025: number;
   readonly cache?: CacheAssumption;
   readonly batch?: boolean;
+  /** `promptShape(body, model)` when the caller already has it (it hashes the whole prompt). */
+  readonly shape?: { readonly promptTokens: number; readonly prefixTokens: number };
+}
+
+export type PromptShape = ReturnType<typeof promptShape>;
+
+/** promptShape per model for one body; the prompt is analysed once per tokenizer family. */
+export function shapeMemo(body: Readonly<Obj>): (m: CatalogModel) => PromptShape {
+  const memo = new Map<TokenizerFamily, PromptShape>();
+  return (m) => {
+    let s = memo.get(m.entry.tokenizer);
+    if (!s) {
+      s = familyShape(body, m.entry.tokenizer);
+      memo.set(m.entry.tokenizer, s);
+    }
+    return withToolOverhead(s, body, m);
+  };
 }
 
 export function estimateCost(catalog: Catalog, model: CatalogModel, body: Readonly<Obj>, opts: EstimateOptions): CostEstimate {
-  const { promptTokens, prefixTokens } = promptShape(body, model);
+  const { promptTokens, prefixTokens } = opts.shape ?? promptShape(body, model);
   const cacheable = prefixTokens >= model.entry.min_cacheable_tokens ? prefixTokens : 0;
   const cache = opts.cache ?? 'none';
   const outputTokens = convertTokens(opts.outputTokens2025, 'claude-2025', model.entry.tokenizer);

@@ -12,7 +12,7 @@ import { formatUsd, type Pico } from '../pricing/money.js';
 import { assessComplexity, type ComplexityResult } from './complexity.js';
 import { missingCapabilities } from './routing-capabilities.js';
 import type { RouteMatch, RoutingConfig, Tier } from './routing-config.js';
-import { estimateCost, promptShape } from './routing-cost.js';
+import { estimateCost, shapeMemo } from './routing-cost.js';
 import { requestFacts, type RequestFacts } from './routing-request.js';
 import { compileTemplates, matchTemplates, type TemplateMatch } from './templates.js';
 
@@ -119,8 +119,9 @@ export function decideRoute(input: DecideInput, compiled: CompiledRouting = comp
   const reasons: string[] = [];
   const skipped: { model: string; why: string[] }[] = [];
   const outputTokens = input.outputHint ?? expectedOutputTokens(facts, complexity, shortForm);
+  const shape = shapeMemo(body);
   const cost = (m: CatalogModel, cache: 'none' | 'write' | 'warm' = 'none'): Pico =>
-    estimateCost(catalog, m, body, { outputTokens2025: outputTokens, cache }).totalPico;
+    estimateCost(catalog, m, body, { outputTokens2025: outputTokens, cache, shape: shape(m) }).totalPico;
   const requestedCost = cost(requested);
   const promptTokens2025 = complexity.promptTokens;
   const route = config.routes.find((r) => routeMatches(r.match, facts, ctx, templates, promptTokens2025)) ?? null;
@@ -176,7 +177,7 @@ export function decideRoute(input: DecideInput, compiled: CompiledRouting = comp
 
   // 4: capabilities, walking up the ladder.
   const fits = (m: CatalogModel): boolean => {
-    const why = missingCapabilities(facts, promptShape(body, m).promptTokens, m);
+    const why = missingCapabilities(facts, shape(m).promptTokens, m);
     if (why.length > 0) skipped.push({ model: m.entry.id, why });
     return why.length === 0;
   };
@@ -211,7 +212,7 @@ export function decideRoute(input: DecideInput, compiled: CompiledRouting = comp
   const s = input.session;
   if (config.sticky && s && now - s.lastAt < config.session_warm_ms && s.model !== candidate.entry.id && !escalated) {
     const current = catalog.tryResolve(s.model);
-    if (current && missingCapabilities(facts, promptShape(body, current).promptTokens, current).length === 0) {
+    if (current && missingCapabilities(facts, shape(current).promptTokens, current).length === 0) {
       const stay = cost(current, 'warm');
       const move = cost(candidate, 'write');
       if (move >= stay) {
