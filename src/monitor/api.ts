@@ -27,7 +27,7 @@ import type { LiveFeed } from './feed.js';
 import { KeyError, type KeyStore, type VirtualKey } from './keys.js';
 import type { MonitorMetrics } from './metrics.js';
 import { periodStart } from './periods.js';
-import { requestRow, summarize } from './summary.js';
+import { requestRow, summarize, type Rollup } from './summary.js';
 
 export interface ApiDeps {
   readonly store: UsageStore;
@@ -41,6 +41,8 @@ export interface ApiDeps {
   /** Called after a key was created or revoked through the API (budgets of keys change). */
   readonly onKeysChanged: () => void;
   readonly now: () => number;
+  /** The live summary of every record (seeded from the store, fed by the gateway). */
+  readonly live: Rollup;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -110,6 +112,7 @@ export function monitorRoutes(d: ApiDeps): Route[] {
     const now = d.now();
     const since = timeParam(u, 'since');
     const until = timeParam(u, 'until');
+    if (since === undefined && until === undefined) return json(res, 200, d.live.snapshot({ now }));
     const need = Math.min(since ?? Number.POSITIVE_INFINITY, periodStart('month', now), now - 24 * 3_600_000);
     await d.store.flush();
     const records = await d.store.query(since === undefined ? {} : { since: need });

@@ -167,7 +167,7 @@ async function refresh() {
   document.body.dataset.requests = String(t.requests);
 }
 let timer = null;
-function soon() { if (timer) return; timer = setTimeout(() => { timer = null; refresh().catch(showError); }, 250); }
+function soon() { if (timer) return; timer = setTimeout(() => { timer = null; refresh().catch(showError); }, 500); }
 function showError(e) { $('updated').textContent = String(e.message || e); }
 
 async function start() {

@@ -8,11 +8,24 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { formatUsd } from '../pricing/money.js';
 import { startHarness, userMessage } from './testing.js';
 
 const CHROMIUM = process.env['CLAWBACK_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/**
+ * Waits until an expression is true in the page. Polled from here with page.evaluate (a DevTools call, not subject
+ * to the page's CSP), because waitForFunction evaluates its predicate inside the page, which the dashboard's CSP
+ * rightly forbids (no 'unsafe-eval'). Page code is given as source text: this project compiles without the DOM lib.
+ */
+async function until(page: Page, expr: string, limitMs = 15_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await page.evaluate(expr))) {
+    if (Date.now() > end) throw new Error(`the dashboard never satisfied: ${expr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 test('the dashboard shows live spend that equals the store', async () => {
   assert.ok(existsSync(CHROMIUM), `chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CLAWBACK_CHROMIUM`);
@@ -44,13 +57,12 @@ test('the dashboard shows live spend that equals the store', async () => {
     assert.equal(new URL(page.url()).search, '', 'the token was swapped for a cookie');
     await page.waitForSelector('#live.on');
     assert.equal(await page.textContent('#total-requests'), '0');
-    // (page functions are given as source text: this project compiles without the DOM library)
     await page.evaluate('window.marker = 42');
 
     // one plain, one with a cached system prompt (sent twice), one streamed
     const system = [{ type: 'text', text: 'You answer billing questions. ' + 'Every invoice lists its taxes per line. '.repeat(120), cache_control: { type: 'ephemeral' } }];
     assert.equal((await h.send(userMessage('What is on my invoice?', 'claude-haiku-4-5', 80), { 'x-clawback-tags': 'team=search' })).status, 200);
-    await page.waitForFunction("document.querySelectorAll('#recent tbody tr').length === 1");
+    await until(page, "document.querySelectorAll('#recent tbody tr').length === 1");
     for (let i = 0; i < 2; i++) {
       assert.equal((await h.send({ model: 'claude-sonnet-4-6', max_tokens: 120, system, messages: [{ role: 'user', content: `Why was I taxed twice (${i})?` }] }, { 'x-clawback-session': 'ticket-7' })).status, 200);
     }
@@ -62,14 +74,14 @@ test('the dashboard shows live spend that equals the store', async () => {
     await s.text();
     await h.gw.drain();
 
-    await page.waitForFunction("document.body.dataset.requests === '4'");
+    await until(page, "document.body.dataset.requests === '4'");
     assert.equal(await page.evaluate('window.marker'), 42, 'updated without reloading');
 
     const records = await h.gw.store.query({});
     assert.equal(records.length, 4);
     const cost = records.reduce((a, r) => a + r.costPico, 0n);
     const saved = records.reduce((a, r) => a + r.baselinePico - r.costPico, 0n);
-    await page.waitForFunction(`document.getElementById('total-cost').dataset.pico === '${cost.toString()}'`);
+    await until(page, `document.getElementById('total-cost').dataset.pico === '${cost.toString()}'`);
     assert.equal(await page.textContent('#total-cost'), formatUsd(cost, 6));
     assert.equal(await page.getAttribute('#spend-today', 'data-pico'), cost.toString());
     assert.equal(await page.textContent('#spend-today'), formatUsd(cost, 4));

@@ -20,7 +20,7 @@ import { createFeed, type LiveFeed } from './feed.js';
 import { KEY_PREFIX, KeyStore } from './keys.js';
 import { createMetrics, type MonitorMetrics } from './metrics.js';
 import { openStateDb, type StateDb } from './state-db.js';
-import { recordKeyLabel, requestRow } from './summary.js';
+import { recordKeyLabel, requestRow, Rollup } from './summary.js';
 
 export interface MonitorOptions {
   readonly store: UsageStore;
@@ -92,18 +92,6 @@ export async function createMonitor({
   const feed = createFeed();
   const alerts = new AlertCenter({ db, config: alertsConfig, log, now, onRaised: (a) => feed.publish('alert', a) });
 
-  // Durable budgets: the current periods' spend comes back from the store.
-  const t = now();
-  const baselineFrom = t - (alertsConfig.spike.window_minutes + alertsConfig.spike.baseline_minutes) * 60_000;
-  const history = await store.query({ since: Math.min(ledger.earliestPeriodStart(), baselineFrom) });
-  for (const r of history) ledger.addSpent({ keyHash: r.keyHash, tags: r.tags }, r.costPico, r.startedAt);
-  const oldest = history.length ? Math.min(...history.map((r) => r.startedAt)) : t;
-  alerts.seed(
-    history.filter((r) => r.startedAt >= baselineFrom).map((r) => ({ at: r.startedAt, pico: r.costPico })),
-    Math.max(oldest, baselineFrom),
-  );
-  alerts.resumePending();
-
   const names = new Map<string, string>();
   const keyName = (r: UsageRecord): string => {
     if (r.keyHash === null) return '(no key)';
@@ -114,6 +102,24 @@ export async function createMonitor({
     }
     return n;
   };
+
+  // One read of the store at start: budgets get their current periods' spend back (durable budgets), the spike
+  // rule its baseline, and the live summary its totals; from then on the gateway feeds all three as it records.
+  const t = now();
+  const baselineFrom = t - (alertsConfig.spike.window_minutes + alertsConfig.spike.baseline_minutes) * 60_000;
+  const history = await store.query({});
+  const live = new Rollup(keyName);
+  let oldest = t;
+  const recentSpend: { at: number; pico: bigint }[] = [];
+  for (const r of history) {
+    ledger.addSpent({ keyHash: r.keyHash, tags: r.tags }, r.costPico, r.startedAt);
+    live.add(r);
+    if (r.startedAt < oldest) oldest = r.startedAt;
+    if (r.startedAt >= baselineFrom) recentSpend.push({ at: r.startedAt, pico: r.costPico });
+  }
+  alerts.seed(recentSpend, Math.max(oldest, baselineFrom));
+  alerts.resumePending();
+
   const refreshRules = (): void => {
     ledger.setRules(rulesNow());
   };
@@ -126,7 +132,7 @@ export async function createMonitor({
 
   const hook: GatewayHook = {
     name: 'monitor',
-    routes: monitorRoutes({ store, ledger, feed, metrics, alerts, keys, adminToken, keyName, onKeysChanged, now }),
+    routes: monitorRoutes({ store, ledger, feed, metrics, alerts, keys, adminToken, keyName, onKeysChanged, now, live }),
     authenticate(req, ctx) {
       const presented = headerKey(req.headers['x-api-key']) ?? bearer(req.headers.authorization);
       if (presented !== null && presented.startsWith(KEY_PREFIX)) {
@@ -148,6 +154,7 @@ export async function createMonitor({
     },
     afterRecord(rec, ctx) {
       settleFor(rec, ctx, ledger);
+      live.add(rec);
       metrics.observe(rec);
       feed.publish('request', requestRow(rec, keyName));
       if (rec.costPico > 0n) {

@@ -85,19 +85,19 @@ class Acc {
   }
 }
 
-function grouped(records: readonly UsageRecord[], keysOf: (r: UsageRecord) => string[], limit: number): GroupRow[] {
-  const m = new Map<string, Acc>();
-  for (const r of records) {
-    for (const k of keysOf(r)) {
-      let a = m.get(k);
-      if (!a) m.set(k, (a = new Acc()));
-      a.add(r);
-    }
+class Groups {
+  readonly m = new Map<string, Acc>();
+  add(k: string, r: UsageRecord): void {
+    let a = this.m.get(k);
+    if (!a) this.m.set(k, (a = new Acc()));
+    a.add(r);
   }
-  return [...m.entries()]
-    .sort((x, y) => (x[1].cost === y[1].cost ? x[0].localeCompare(y[0]) : x[1].cost > y[1].cost ? -1 : 1))
-    .slice(0, limit)
-    .map(([k, a]) => a.row(k));
+  top(limit: number): GroupRow[] {
+    return [...this.m.entries()]
+      .sort((x, y) => (x[1].cost === y[1].cost ? x[0].localeCompare(y[0]) : x[1].cost > y[1].cost ? -1 : 1))
+      .slice(0, limit)
+      .map(([k, a]) => a.row(k));
+  }
 }
 
 export interface SummaryOptions {
@@ -112,77 +112,104 @@ export function recordKeyLabel(r: UsageRecord): string {
   return r.keyLast4 ? `…${r.keyLast4}` : r.keyHash.slice(0, 8);
 }
 
-/** `records` must cover the range asked for and at least the current month and the last 24 hours. */
-export function summarize(records: readonly UsageRecord[], inRange: (r: UsageRecord) => boolean, { now, keyName = recordKeyLabel, groupLimit = 20 }: SummaryOptions) {
-  const ranged = records.filter(inRange);
-  const all = new Acc();
-  for (const r of ranged) all.add(r);
+/**
+ * Everything the summary shows, kept up to date one record at a time: the live dashboard keeps one of these (fed by
+ * the gateway as it records, seeded from the store at start) instead of re-reading the store on every refresh.
+ * `add(r, false)` counts a record only in the time-based figures (spend cards, hourly chart), for ranged summaries.
+ */
+export class Rollup {
+  private readonly all = new Acc();
+  private readonly byModel = new Groups();
+  private readonly byKey = new Groups();
+  private readonly byTag = new Groups();
+  private readonly bySession = new Groups();
+  private readonly savings = new Map<LeverName, Pico>();
+  /** Billed per UTC hour (epoch hour -> cost, baseline): today, this month and the 24-hour chart. */
+  private readonly hours = new Map<number, { cost: Pico; baseline: Pico }>();
+  /** The last hour's records (time, cost), for the exact "spend now" figure. */
+  private recent: { at: number; cost: Pico }[] = [];
 
-  const dayStart = periodStart('day', now);
-  const monthStart = periodStart('month', now);
-  const monthEnd = periodEnd('month', now);
-  let lastHour = 0n;
-  let today = 0n;
-  let month = 0n;
-  const hourly = new Map<number, { cost: Pico; baseline: Pico }>();
-  const firstHour = Math.floor(now / HOUR) - 23;
-  for (const r of records) {
-    if (r.startedAt > now) continue;
-    if (r.startedAt >= now - HOUR) lastHour += r.costPico;
-    if (r.startedAt >= dayStart) today += r.costPico;
-    if (r.startedAt >= monthStart) month += r.costPico;
+  constructor(private readonly keyName: (r: UsageRecord) => string = recordKeyLabel) {}
+
+  add(r: UsageRecord, inRange = true): void {
+    if (inRange) {
+      this.all.add(r);
+      this.byModel.add(r.servedModel ?? r.requestedModel ?? '(none)', r);
+      this.byKey.add(this.keyName(r), r);
+      for (const [k, v] of Object.entries(r.tags)) this.byTag.add(`${k}=${v}`, r);
+      if (r.sessionId !== null) this.bySession.add(r.sessionId, r);
+      for (const l of LEVERS) {
+        const s = r.savingsPico[l];
+        if (s !== undefined) this.savings.set(l, (this.savings.get(l) ?? 0n) + s);
+      }
+    }
     const h = Math.floor(r.startedAt / HOUR);
-    if (h >= firstHour) {
-      const e = hourly.get(h) ?? { cost: 0n, baseline: 0n };
-      e.cost += r.costPico;
-      e.baseline += r.baselinePico;
-      hourly.set(h, e);
-    }
+    const e = this.hours.get(h) ?? { cost: 0n, baseline: 0n };
+    e.cost += r.costPico;
+    e.baseline += r.baselinePico;
+    this.hours.set(h, e);
+    if (r.costPico !== 0n) this.recent.push({ at: r.startedAt, cost: r.costPico });
+    if (this.recent.length > 4096) this.recent = this.recent.filter((x) => x.at >= Date.now() - HOUR);
   }
-  const elapsed = BigInt(Math.max(1, now - monthStart));
-  const projection = (month * BigInt(monthEnd - monthStart)) / elapsed;
 
-  const savingsByLever: Partial<Record<LeverName, Pico>> = {};
-  for (const r of ranged) {
-    for (const l of LEVERS) {
-      const s = r.savingsPico[l];
-      if (s !== undefined) savingsByLever[l] = (savingsByLever[l] ?? 0n) + s;
+  snapshot({ now, groupLimit = 20 }: Omit<SummaryOptions, 'keyName'>) {
+    const dayStart = periodStart('day', now);
+    const monthStart = periodStart('month', now);
+    const monthEnd = periodEnd('month', now);
+    this.recent = this.recent.filter((x) => x.at >= now - 2 * HOUR);
+    let lastHour = 0n;
+    for (const x of this.recent) if (x.at >= now - HOUR && x.at <= now) lastHour += x.cost;
+    let today = 0n;
+    let month = 0n;
+    const nowHour = Math.floor(now / HOUR);
+    for (const [h, e] of this.hours) {
+      if (h > nowHour) continue;
+      if (h * HOUR >= dayStart) today += e.cost;
+      if (h * HOUR >= monthStart) month += e.cost;
     }
+    const elapsed = BigInt(Math.max(1, now - monthStart));
+    const projection = (month * BigInt(monthEnd - monthStart)) / elapsed;
+    const t = this.all.totals();
+    const allInput = t.input_tokens + t.cache_creation_tokens + t.cache_read_tokens;
+    const firstHour = nowHour - 23;
+    return {
+      generated_at: new Date(now).toISOString(),
+      totals: t,
+      spend: {
+        last_hour_usd: picoToUsd(lastHour),
+        today_usd: picoToUsd(today),
+        month_usd: picoToUsd(month),
+        month_projection_usd: picoToUsd(projection),
+        today_pico: today.toString(),
+        month_pico: month.toString(),
+      },
+      cache: {
+        hit_rate: allInput === 0 ? 0 : t.cache_read_tokens / allInput,
+        read_tokens: t.cache_read_tokens,
+        write_tokens: t.cache_creation_tokens,
+        uncached_tokens: t.input_tokens,
+      },
+      savings_by_lever: Object.fromEntries(LEVERS.map((l) => [l, picoToUsd(this.savings.get(l) ?? 0n)])) as Record<LeverName, number>,
+      by_model: this.byModel.top(groupLimit),
+      by_key: this.byKey.top(groupLimit),
+      by_tag: this.byTag.top(groupLimit),
+      by_session: this.bySession.top(groupLimit),
+      hourly: Array.from({ length: 24 }, (_, i) => {
+        const e = this.hours.get(firstHour + i);
+        return { hour: new Date((firstHour + i) * HOUR).toISOString(), cost_usd: picoToUsd(e?.cost ?? 0n), baseline_usd: picoToUsd(e?.baseline ?? 0n) };
+      }),
+    };
   }
-  const t = all.totals();
-  const allInput = t.input_tokens + t.cache_creation_tokens + t.cache_read_tokens;
-
-  return {
-    generated_at: new Date(now).toISOString(),
-    totals: t,
-    spend: {
-      last_hour_usd: picoToUsd(lastHour),
-      today_usd: picoToUsd(today),
-      month_usd: picoToUsd(month),
-      month_projection_usd: picoToUsd(projection),
-      today_pico: today.toString(),
-      month_pico: month.toString(),
-    },
-    cache: {
-      hit_rate: allInput === 0 ? 0 : t.cache_read_tokens / allInput,
-      read_tokens: t.cache_read_tokens,
-      write_tokens: t.cache_creation_tokens,
-      uncached_tokens: t.input_tokens,
-    },
-    savings_by_lever: Object.fromEntries(LEVERS.map((l) => [l, picoToUsd(savingsByLever[l] ?? 0n)])) as Record<LeverName, number>,
-    by_model: grouped(ranged, (r) => [r.servedModel ?? r.requestedModel ?? '(none)'], groupLimit),
-    by_key: grouped(ranged, (r) => [keyName(r)], groupLimit),
-    by_tag: grouped(ranged, (r) => Object.entries(r.tags).map(([k, v]) => `${k}=${v}`), groupLimit),
-    by_session: grouped(ranged.filter((r) => r.sessionId !== null), (r) => [r.sessionId!], groupLimit),
-    hourly: Array.from({ length: 24 }, (_, i) => {
-      const h = firstHour + i;
-      const e = hourly.get(h);
-      return { hour: new Date(h * HOUR).toISOString(), cost_usd: picoToUsd(e?.cost ?? 0n), baseline_usd: picoToUsd(e?.baseline ?? 0n) };
-    }),
-  };
 }
 
-export type Summary = ReturnType<typeof summarize>;
+/** `records` must cover the range asked for and at least the current month and the last 24 hours. */
+export function summarize(records: readonly UsageRecord[], inRange: (r: UsageRecord) => boolean, { now, keyName = recordKeyLabel, groupLimit = 20 }: SummaryOptions) {
+  const r = new Rollup(keyName);
+  for (const rec of records) r.add(rec, inRange(rec));
+  return r.snapshot({ now, groupLimit });
+}
+
+export type Summary = ReturnType<Rollup['snapshot']>;
 
 /** One request as the API and the live feed show it, with its bill. */
 export function requestRow(r: UsageRecord, keyName: (r: UsageRecord) => string = recordKeyLabel) {
