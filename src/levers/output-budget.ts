@@ -14,6 +14,7 @@ import { priceResolved } from '../pricing/cost.js';
 import type { Lever, Outcome, RequestPlan } from './lever.js';
 import { parseOutputConfig, type OutputConfig, type OutputRoute } from './output-budget-config.js';
 import { capFor, OutputLengths } from './output-budget-stats.js';
+import { convertTokens } from './routing-cost.js';
 import { routeMatches } from './routing-decide.js';
 import { requestFacts } from './routing-request.js';
 import { compileTemplates, matchTemplates } from './templates.js';
@@ -46,7 +47,7 @@ export interface OutputBudgetLever extends Lever {
   readonly config: OutputConfig;
   stats(): OutputStats;
   decisionFor(plan: RequestPlan): OutputPlanDecision | undefined;
-  /** Expected output tokens for a plan's route (its median), for routing's cost estimate; null when unknown. */
+  /** Expected output tokens for a plan's route (its median, in the 2025 tokenizer's count), for routing; null when unknown. */
   expectedOutput(plan: RequestPlan): number | null;
   /** Tell the lever that an answer it truncated was continued (by the gateway or SDK wrapper). */
   noteContinuation(plan: RequestPlan): void;
@@ -106,7 +107,9 @@ export function createOutputBudgetLever({ config: raw = {} }: OutputBudgetOption
     },
     expectedOutput(plan) {
       const l = lengths.get(routeOf(plan).key);
-      return l && l.size >= config.min_samples ? l.quantile(0.5) : null;
+      const q = l && l.size >= config.min_samples ? l.quantile(0.5) : null;
+      // Learned in the route's model's tokens; routing compares in the 2025 tokenizer's.
+      return q === null || plan.model === null ? q : convertTokens(q, plan.model.entry.tokenizer, 'claude-2025');
     },
     stats() {
       const routes: Record<string, { samples: number; p50: number | null; p99: number | null }> = {};
