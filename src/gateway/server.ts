@@ -65,7 +65,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   const ownStore = opts.store === undefined;
   const store = opts.store ?? (await openStore(opts.db ?? settings.db ?? (env['CLAWBACK_DB'] || DEFAULT_DB), { flushMs: settings.flushMs, retentionDays: settings.retentionDays }));
   const upstream = createUpstream(upstreamUrl, settings);
-  const salt = settings.keySalt ?? ('keySalt' in store && typeof store.keySalt === 'function' ? (store.keySalt as () => string)() : randomBytes(16).toString('hex'));
+  // The salt of key hashes: configured, else the store's own (SQLite and Postgres keep one), else per process.
+  const salt = settings.keySalt ?? ('keySalt' in store && typeof store.keySalt === 'function' ? String(await (store.keySalt as () => unknown)()) : randomBytes(16).toString('hex'));
   const apiKey = opts.apiKey ?? null;
   const fingerprinter = settings.fingerprintThread ? createFingerprinter() : createFingerprinter({ thread: false });
   await fingerprinter.ready();
