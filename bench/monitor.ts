@@ -17,7 +17,7 @@ import type { UsageRecord } from '../src/store/record.js';
 import { BudgetLedger } from '../src/monitor/budget-ledger.js';
 import { estimateReservation } from '../src/monitor/reserve-estimate.js';
 import { startMonitoredGateway } from '../src/monitor/start.js';
-import { summarize } from '../src/monitor/summary.js';
+import { Rollup, summarize } from '../src/monitor/summary.js';
 
 function time(label: string, n: number, fn: () => void): void {
   const t0 = performance.now();
@@ -57,8 +57,15 @@ const recs: UsageRecord[] = Array.from({ length: 100_000 }, (_, i) => ({
   savingsPico: { caching: 765_433n }, keyHash: `k${i % 7}`, keyLast4: 'abcd', userId: null, sessionId: `s${i % 500}`, tags: { team: `t${i % 5}` },
   batchId: null, customId: null, retries: 0, maxTokens: 100, prefix: [], decisions: [], promptText: null,
 }));
-time('summary over 100,000 records (per summary)', 5, () => {
+time('ranged summary, 100,000 records read (per summary)', 5, () => {
   for (let i = 0; i < 5; i++) summarize(recs, () => true, { now });
+});
+const live = new Rollup();
+time('live summary: add one record', recs.length, () => {
+  for (const r of recs) live.add(r);
+});
+time('live summary: snapshot after 100,000 records', 200, () => {
+  for (let i = 0; i < 200; i++) live.snapshot({ now });
 });
 
 async function roundTrips(label: string, url: string, n: number, concurrency: number): Promise<void> {
