@@ -21,7 +21,8 @@ import type { Route } from '../gateway/hooks.js';
 import { checkAdmin } from './admin-auth.js';
 import type { AlertCenter } from './alerts.js';
 import { parseBudgetShorthand } from './budget-config.js';
-import { ruleMatches, type BudgetLedger } from './budget-ledger.js';
+import type { BudgetLedger } from './budget-ledger.js';
+import type { BurnTracker } from './budget-burn.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import type { LiveFeed } from './feed.js';
 import { KeyError, type KeyStore, type VirtualKey } from './keys.js';
@@ -43,6 +44,7 @@ export interface ApiDeps {
   readonly now: () => number;
   /** The live summary of every record (seeded from the store, fed by the gateway). */
   readonly live: Rollup;
+  readonly burn: BurnTracker;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -131,20 +133,9 @@ export function monitorRoutes(d: ApiDeps): Route[] {
     json(res, 200, { requests: rows.map((r) => requestRow(r, d.keyName)) });
   };
 
-  const budgets = async (res: ServerResponse): Promise<void> => {
-    const statuses = d.ledger.status();
-    await d.store.flush();
-    const records = statuses.length ? await d.store.query({ since: d.ledger.earliestPeriodStart() }) : [];
-    const out = statuses.map((s) => {
-      // Burn-down: what remained of the limit after each request of the period that counted against it.
-      let spent = 0n;
-      const burn: { at: string; remaining_usd: number }[] = [{ at: new Date(s.periodStart).toISOString(), remaining_usd: picoToUsd(s.rule.limitPico) }];
-      for (const r of records) {
-        if (r.startedAt < s.periodStart || r.costPico === 0n || !ruleMatches(s.rule, { keyHash: r.keyHash, tags: r.tags })) continue;
-        spent += r.costPico;
-        burn.push({ at: new Date(r.startedAt).toISOString(), remaining_usd: picoToUsd(s.rule.limitPico - spent) });
-      }
-      const step = Math.ceil(burn.length / 200);
+  const budgets = (res: ServerResponse): void => {
+    const out = d.ledger.status().map((s) => {
+      const burn = d.burn.points(s);
       return {
         name: s.rule.name,
         scope: s.rule.scope.kind === 'global' ? 'global' : s.rule.scope.kind === 'key' ? `key:${s.rule.scope.label}` : `tag:${s.rule.scope.tag}=${s.rule.scope.value}`,
@@ -163,7 +154,7 @@ export function monitorRoutes(d: ApiDeps): Route[] {
         limit_pico: s.rule.limitPico.toString(),
         spent_pico: s.spent.toString(),
         in_flight_pico: s.inFlight.toString(),
-        burn: burn.filter((_, i) => i % step === 0 || i === burn.length - 1),
+        burn,
       };
     });
     json(res, 200, { budgets: out });
@@ -210,7 +201,7 @@ export function monitorRoutes(d: ApiDeps): Route[] {
         case '/clawback/api/requests':
           return await requests(u, res);
         case '/clawback/api/budgets':
-          return await budgets(res);
+          return budgets(res);
         case '/clawback/api/alerts':
           return json(res, 200, { alerts: d.alerts.recent(100) });
         case '/clawback/api/events':

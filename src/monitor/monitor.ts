@@ -16,6 +16,7 @@ import { monitorRoutes } from './api.js';
 import { parseBudgets, toRules, type BudgetEntry, type BudgetRule } from './budget-config.js';
 import { reserveFor, settleFor } from './budget-hook.js';
 import { BudgetLedger } from './budget-ledger.js';
+import { BurnTracker } from './budget-burn.js';
 import { createFeed, type LiveFeed } from './feed.js';
 import { KEY_PREFIX, KeyStore } from './keys.js';
 import { createMetrics, type MonitorMetrics } from './metrics.js';
@@ -109,10 +110,12 @@ export async function createMonitor({
   const baselineFrom = t - (alertsConfig.spike.window_minutes + alertsConfig.spike.baseline_minutes) * 60_000;
   const history = await store.query({});
   const live = new Rollup(keyName);
+  const burn = new BurnTracker(ledger);
   let oldest = t;
   const recentSpend: { at: number; pico: bigint }[] = [];
   for (const r of history) {
     ledger.addSpent({ keyHash: r.keyHash, tags: r.tags }, r.costPico, r.startedAt);
+    burn.add({ keyHash: r.keyHash, tags: r.tags }, r.costPico, r.startedAt);
     live.add(r);
     if (r.startedAt < oldest) oldest = r.startedAt;
     if (r.startedAt >= baselineFrom) recentSpend.push({ at: r.startedAt, pico: r.costPico });
@@ -132,7 +135,7 @@ export async function createMonitor({
 
   const hook: GatewayHook = {
     name: 'monitor',
-    routes: monitorRoutes({ store, ledger, feed, metrics, alerts, keys, adminToken, keyName, onKeysChanged, now, live }),
+    routes: monitorRoutes({ store, ledger, feed, metrics, alerts, keys, adminToken, keyName, onKeysChanged, now, live, burn }),
     authenticate(req, ctx) {
       const presented = headerKey(req.headers['x-api-key']) ?? bearer(req.headers.authorization);
       if (presented !== null && presented.startsWith(KEY_PREFIX)) {
@@ -155,6 +158,7 @@ export async function createMonitor({
     afterRecord(rec, ctx) {
       settleFor(rec, ctx, ledger);
       live.add(rec);
+      burn.add({ keyHash: rec.keyHash, tags: rec.tags }, rec.costPico, rec.startedAt);
       metrics.observe(rec);
       feed.publish('request', requestRow(rec, keyName));
       if (rec.costPico > 0n) {
