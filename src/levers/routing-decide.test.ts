@@ -147,6 +147,22 @@ describe('routing decision', () => {
     assert.equal(decide({ ...body, messages }).target, OPUS);
   });
 
+  it('only the complexity check makes a request dearer, and never off a newer Opus', () => {
+    // A client on a cheaper model keeps it: Haiku 5.5 for short-form work, Sonnet 5 for everyday work.
+    const everyday = { model: 'claude-sonnet-5', max_tokens: 1024, messages: [{ role: 'user', content: 'Write a product description for a ceramic mug, about 120 words.' }] };
+    for (const body of [{ ...classify, model: 'claude-haiku-5-5' }, everyday]) {
+      const cheap = decide(body);
+      assert.equal(cheap.target, body.model);
+      assert.match(cheap.reasons.join(' '), /would cost more than the requested/);
+    }
+    // Demoting Sonnet 5 to Haiku 4.5 still saves, so it happens.
+    assert.equal(decide({ ...classify, model: 'claude-sonnet-5' }).target, HAIKU);
+    // A proof on Opus 5.5 stays there rather than "escalate" to Opus 4.7.
+    const onOpus55 = decide({ ...proof, model: 'claude-opus-5-5' });
+    assert.equal(onOpus55.target, 'claude-opus-5-5');
+    assert.match(onOpus55.reasons.join(' '), /already an opus-family model/);
+  });
+
   it('upgrades can be switched off', () => {
     assert.equal(decide(proof, {}, { allow_upgrade: false }).target, SONNET);
   });

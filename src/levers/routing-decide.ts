@@ -100,6 +100,7 @@ export function expectedOutputTokens(facts: RequestFacts, c: ComplexityResult, s
 }
 
 const LADDER: readonly Tier[] = ['haiku', 'sonnet', 'opus'];
+const FAMILY_RANK: Readonly<Record<CatalogModel['entry']['family'], number>> = { haiku: 0, sonnet: 1, opus: 2, mythos: 3, fable: 3 };
 
 function tierOf(catalog: Catalog, config: RoutingConfig, model: CatalogModel): Tier | null {
   for (const t of LADDER) if (catalog.tryResolve(config.models[t])?.entry.id === model.entry.id) return t;
@@ -200,11 +201,19 @@ export function decideRoute(input: DecideInput, compiled: CompiledRouting = comp
     candidate = found;
   }
 
-  // 5: cost and stickiness.
+  // 5: cost and stickiness. Only the complexity check may make a request dearer; an escalation never moves a
+  // request already on a model of the opus family or above (e.g. a newer Opus) to the configured opus model.
   if (candidate.entry.id !== requested.entry.id) {
     const candCost = cost(candidate);
-    if (!config.allow_upgrade && candCost > requestedCost) {
-      reasons.push(`${candidate.entry.id} would cost more than ${requested.entry.id} and upgrades are off`);
+    if (escalated && FAMILY_RANK[requested.entry.family] >= FAMILY_RANK.opus) {
+      reasons.push(`${requested.entry.id} is already an ${requested.entry.family}-family model: keeping it`);
+      return result(requested, tierOf(catalog, config, requested), false);
+    }
+    const routeChoice = base !== undefined && candidate.entry.id === base.entry.id; // the operator's explicit choice
+    if (candCost > requestedCost && !routeChoice && (!escalated || !config.allow_upgrade)) {
+      reasons.push(escalated
+        ? `${candidate.entry.id} would cost more than ${requested.entry.id} and upgrades are off`
+        : `${candidate.entry.id} would cost more than the requested ${requested.entry.id}: keeping it (only the complexity check upgrades)`);
       return result(requested, tierOf(catalog, config, requested), false);
     }
   }
