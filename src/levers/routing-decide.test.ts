@@ -163,6 +163,27 @@ describe('routing decision', () => {
     assert.match(onOpus55.reasons.join(' '), /already an opus-family model/);
   });
 
+  it('configured templates name a team\'s own short-form requests; an agent loop\'s instruction is its last said turn', () => {
+    const sku = { model: SONNET, max_tokens: 600, messages: [{ role: 'user', content: 'Stock level for SKU-88123 in the Leeds warehouse?' }] };
+    assert.equal(decide(sku).target, SONNET);
+    const cfg = { templates: [{ id: 'sku-lookup', kind: 'extraction', pattern: String.raw`\bSKU-\d+\b`, on: 'user' }] };
+    const d = decide(sku, {}, cfg);
+    assert.equal(d.target, HAIKU);
+    assert.deepEqual(d.templates.map((t) => t.id), ['sku-lookup']);
+    assert.equal(decide(sku, {}, { ...cfg, templates: [{ ...cfg.templates[0]!, on: 'system' }] }).target, SONNET);
+    const facts = requestFacts({
+      messages: [
+        { role: 'user', content: 'Rename getUser to fetchUser everywhere.' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'grep', input: { q: 'getUser' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'src/a.ts:3 getUser()' }] },
+      ],
+      tools: [{ name: 'grep', input_schema: { type: 'object' } }],
+    });
+    assert.equal(facts.lastUserText, 'Rename getUser to fetchUser everywhere.');
+    assert.equal(facts.toolUses, 1);
+    assert.match(facts.allText, /src\/a\.ts:3/);
+  });
+
   it('upgrades can be switched off', () => {
     assert.equal(decide(proof, {}, { allow_upgrade: false }).target, SONNET);
   });
