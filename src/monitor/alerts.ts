@@ -12,7 +12,7 @@ import type { StateDb } from './state-db.js';
 
 export interface AlertPayload {
   readonly id: string;
-  readonly kind: 'budget_threshold' | 'spend_spike';
+  readonly kind: 'budget_threshold' | 'budget_refusing' | 'spend_spike';
   readonly message: string;
   readonly at: string;
   readonly budget?: {
@@ -156,6 +156,29 @@ export class AlertCenter {
         });
       }
     }
+  }
+
+  /**
+   * A hard budget refused its first request of the period. Thresholds follow settled spend, and a hard budget
+   * refuses before spend reaches 100%, so this is the alert that says "requests are being turned away".
+   */
+  budgetRefusing(s: BudgetStatus, refusal: string): void {
+    this.raise({
+      id: `refusing:${s.rule.name}:${s.periodKey}`,
+      kind: 'budget_refusing',
+      message: `budget "${s.rule.name}" is refusing requests: ${refusal}`,
+      at: new Date(this.now()).toISOString(),
+      budget: {
+        name: s.rule.name,
+        scope: scopeLabel(s.rule.scope),
+        period: s.rule.period,
+        period_key: s.periodKey,
+        limit_usd: picoToUsd(s.rule.limitPico),
+        spent_usd: picoToUsd(s.spent),
+        percent: s.rule.limitPico === 0n ? 100 : Number((s.spent * 10_000n) / s.rule.limitPico) / 100,
+        mode: s.rule.mode,
+      },
+    });
   }
 
   /** Records the alert (once: a second raise of the same id does nothing), logs it and starts delivery. */

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usdToPico } from '../pricing/money.js';
+import { picoToUsd, usdToPico } from '../pricing/money.js';
 import { getDefaultCatalog } from '../pricing/catalog.js';
 import { estimateReservation } from './reserve-estimate.js';
 import { startHarness, userMessage } from './testing.js';
@@ -62,6 +62,12 @@ test('50 concurrent clients cannot push a hard budget past its limit', async () 
     const s = ledger.status()[0]!;
     assert.equal(s.inFlight, 0n, 'every reservation was settled');
     assert.equal(s.spent, storeTotal);
+    await h.gw.monitor.alerts.drain();
+    const alerts = h.gw.monitor.alerts.recent().filter((a) => a.kind === 'budget_refusing');
+    assert.deepEqual(alerts.map((a) => a.id), [`refusing:tight:${s.periodKey}`], 'one "refusing" alert, however many refusals');
+    const burn = ((await (await h.admin('/clawback/api/budgets')).json()) as { budgets: { burn: { remaining_usd: number }[] }[] }).budgets[0]!.burn;
+    assert.equal(burn[0]!.remaining_usd, 0.05);
+    assert.equal(burn.at(-1)!.remaining_usd, picoToUsd(limit - storeTotal), 'the burn-down ends at what remains');
 
     // Durable: a restarted gateway rebuilds the spend from the store and keeps enforcing it.
     const gw2 = await h.restart();

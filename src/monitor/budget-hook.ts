@@ -35,7 +35,7 @@ export function refusalMessage(s: BudgetStatus, need: bigint): string {
 export interface BudgetHookDeps {
   readonly ledger: BudgetLedger;
   readonly catalog: Catalog;
-  readonly onRefused?: (rule: BudgetRule) => void;
+  readonly onRefused?: (status: BudgetStatus, message: string) => void;
 }
 
 export function chargeOf(attr: { keyHash: string | null; tags: Readonly<Record<string, string>> }): Charge {
@@ -66,8 +66,9 @@ export function reserveFor(ctx: GatewayContext, { ledger, catalog, onRefused }: 
   }
   const r = ledger.reserve(charge, est.pico);
   if (!r.ok) {
-    onRefused?.(r.rule);
-    return new ApiError('rate_limit_error', refusalMessage(r.status, est.pico));
+    const message = refusalMessage(r.status, est.pico);
+    onRefused?.(r.status, message);
+    return new ApiError('rate_limit_error', message);
   }
   ctx.state.set(RESERVATION_STATE, r.reservation);
   return undefined;

@@ -15,7 +15,7 @@ import { AlertCenter } from './alerts.js';
 import { monitorRoutes } from './api.js';
 import { parseBudgets, toRules, type BudgetEntry, type BudgetRule } from './budget-config.js';
 import { reserveFor, settleFor } from './budget-hook.js';
-import { BudgetLedger } from './budget-ledger.js';
+import { BudgetLedger, type BudgetStatus } from './budget-ledger.js';
 import { BurnTracker } from './budget-burn.js';
 import { createFeed, type LiveFeed } from './feed.js';
 import { KEY_PREFIX, KeyStore } from './keys.js';
@@ -153,7 +153,11 @@ export async function createMonitor({
       }
     },
     beforeSend(ctx) {
-      return reserveFor(ctx, { ledger, catalog: ctx.plan?.catalog ?? catalog, onRefused: (r) => metrics.budgetRefused(r.name) });
+      const onRefused = (st: BudgetStatus, msg: string): void => {
+        metrics.budgetRefused(st.rule.name);
+        alerts.budgetRefusing(st, msg);
+      };
+      return reserveFor(ctx, { ledger, catalog: ctx.plan?.catalog ?? catalog, onRefused });
     },
     afterRecord(rec, ctx) {
       settleFor(rec, ctx, ledger);
