@@ -89,13 +89,20 @@ test('a model switch, and a settings switch, are named', () => {
   assert.equal(t?.path, 'thinking');
 });
 
-test('another conversation on the same prefix is not a buster; an edited history in a known session is', () => {
+test('another conversation, or a retried latest turn, is not a buster; an edited earlier turn is', () => {
   const other = body({ messages: [{ role: 'user', content: 'Do you ship to Norway?' }] });
   const b = findBuster(seen(body()), seen(other), false);
   assert.equal(b?.kind, 'new_conversation');
   assert.equal(isBuster(b), false);
   const prev = body();
-  const msgs = structuredClone(prev['messages']) as Obj[];
-  (msgs[2]!['content'] as Obj[])[0] = { type: 'tool_result', tool_use_id: 'tu_1', content: 'delivered to the neighbour' };
-  assert.equal(findBuster(seen(prev), seen(body({ messages: msgs })), true)?.kind, 'history_changed');
+  const retried = structuredClone(prev['messages']) as Obj[];
+  (retried[2]!['content'] as Obj[])[0] = { type: 'tool_result', tool_use_id: 'tu_1', content: 'delivered to the neighbour' };
+  const r = findBuster(seen(prev), seen(body({ messages: retried })), true);
+  assert.equal(r?.kind, 'turn_replaced');
+  assert.equal(isBuster(r), false);
+  const edited = structuredClone(prev['messages']) as Obj[];
+  (edited[1]!['content'] as Obj[])[0] = { type: 'tool_use', id: 'tu_1', name: 'lookup', input: { id: 'A2', region: 'eu' } };
+  const e = findBuster(seen(prev), seen(body({ messages: edited })), true);
+  assert.equal(e?.kind, 'history_changed');
+  assert.equal(e.path, 'messages[1].content[0]');
 });

@@ -11,7 +11,9 @@
  * - tool_definitions: a tool's name, description or schema changed;
  * - volatile_text: the text differs only in a timestamp, date, counter or id, typically in the system prompt;
  * - system_changed / history_changed: other edits before the end of the cached prefix (compaction, a rewritten turn);
- * - new_conversation: the first message differs and the session is not known: not a buster, another conversation.
+ * - new_conversation: the first message differs, or the conversation differs and no session is known: not a buster,
+ *   another conversation (Claude Code's subagents share the session id of the main conversation);
+ * - turn_replaced: the latest turn was edited or retried: not a buster either.
  */
 import type { PrefixAnalysis, PrefixBlock } from '../wire/prefix.js';
 import { blockValue, canonicalJson } from './cache-apply.js';
@@ -25,7 +27,8 @@ export type BusterKind =
   | 'volatile_text'
   | 'system_changed'
   | 'history_changed'
-  | 'new_conversation';
+  | 'new_conversation'
+  | 'turn_replaced';
 
 export interface Buster {
   readonly kind: BusterKind;
@@ -116,7 +119,8 @@ export function findBuster(prev: Seen, cur: Seen, knownSession: boolean): Buster
     }
     return { kind: 'settings', path: c.path, lostTokens, detail: 'a setting mixed into the prefix changed (images added or removed?)' };
   }
-  return classify(p, c, pv, cv, lostTokens, knownSession);
+  const prevLastMessage = Math.max(0, ...pb.filter((b) => b.section === 'messages').map((b) => b.at));
+  return classify(p, c, pv, cv, lostTokens, knownSession, prevLastMessage);
 }
 
 function strip(v: unknown): unknown {
@@ -125,7 +129,7 @@ function strip(v: unknown): unknown {
   return rest;
 }
 
-function classify(p: PrefixBlock, c: PrefixBlock, pv: unknown, cv: unknown, lostTokens: number, knownSession: boolean): Buster {
+function classify(p: PrefixBlock, c: PrefixBlock, pv: unknown, cv: unknown, lostTokens: number, knownSession: boolean, prevLastMessage: number): Buster {
   const path = c.path;
   if (c.section === 'tools' || p.section === 'tools') {
     if (p.path === c.path && canonicalJson(strip(pv)) === canonicalJson(strip(cv))) {
@@ -144,11 +148,16 @@ function classify(p: PrefixBlock, c: PrefixBlock, pv: unknown, cv: unknown, lost
     if (v) return { kind: 'volatile_text', path, lostTokens, detail: `"${v[0]}" became "${v[1]}": keep volatile values out of the cached prefix (put them after the last breakpoint)` };
   }
   if (c.section === 'system' || p.section === 'system') return { kind: 'system_changed', path, lostTokens, detail: 'the system prompt changed' };
-  if (c.at === 0 && c.blockAt === 0 && !knownSession) return { kind: 'new_conversation', path, lostTokens, detail: 'another conversation on the same prefix' };
+  // A different first message is another conversation, even in a known session (Claude Code's subagents share it);
+  // without a session, consecutive requests of one key are as likely to be different conversations.
+  if ((c.at === 0 && c.blockAt === 0) || !knownSession) {
+    return { kind: 'new_conversation', path, lostTokens, detail: knownSession ? 'another conversation in the same session' : 'another conversation on the same prefix' };
+  }
+  if (p.at >= prevLastMessage) return { kind: 'turn_replaced', path, lostTokens, detail: 'the latest turn was replaced (an edit or a retry)' };
   return { kind: 'history_changed', path, lostTokens, detail: 'an earlier turn of the conversation was changed or removed' };
 }
 
-/** A buster worth reporting (a new conversation is not one). */
+/** A buster worth reporting (another conversation, or a replaced latest turn, is not one). */
 export function isBuster(b: Buster | null): b is Buster {
-  return b !== null && b.kind !== 'new_conversation';
+  return b !== null && b.kind !== 'new_conversation' && b.kind !== 'turn_replaced';
 }

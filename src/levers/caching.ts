@@ -109,18 +109,14 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
   }
 
   function missReason(space: string, a: PrefixAnalysis, plan: CachePlan, t: number, minTokens: number, buster: Buster | null, shadow: CacheShadow): MissReason | null {
-    const anchor = shadow.deepestLive(space, a.blocks, t);
-    if (plan.usage.cache_read_input_tokens > 0) {
-      const hit = plan.hitBlock ?? -1;
-      if (anchor && anchor.index > hit) return 'lookback';
-      // A partial miss: a longer prefix of this request was cached once and has expired.
-      return a.blocks.some((b) => b.index > hit && shadow.expired(space, b.hash, t)) ? 'expired' : null;
-    }
     if ((a.blocks.at(-1)?.cumTokens ?? 0) < minTokens) return 'below_minimum';
-    if (anchor) return 'lookback';
-    if (isBuster(buster)) return `buster:${buster.kind}`;
-    if (a.blocks.some((b) => shadow.expired(space, b.hash, t))) return 'expired';
-    return 'cold';
+    const hit = plan.hitBlock ?? -1;
+    const anchor = shadow.deepestLive(space, a.blocks, t);
+    if (anchor && anchor.index > hit) return 'lookback';
+    // The previous request of the session had more of its prompt cached than this one can read: a buster.
+    if (isBuster(buster) && buster.lostTokens >= plan.usage.cache_read_input_tokens) return `buster:${buster.kind}`;
+    if (a.blocks.some((b) => b.index > hit && shadow.expired(space, b.hash, t))) return 'expired';
+    return plan.usage.cache_read_input_tokens > 0 ? null : 'cold';
   }
 
   /**
