@@ -1,4 +1,4 @@
-/** clawback's library entry: the price catalog and cost engine, the wire helpers, and (as they land) the SDK wrapper. */
+/** clawback's library entry: the price catalog and cost engine, the wire helpers, the emulator, and the SDK wrapper. */
 export * from './pricing/money.js';
 export * from './pricing/catalog.js';
 export * from './pricing/cost.js';
@@ -8,3 +8,4 @@ export type * from './pricing/catalog-schema.js';
 export { startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/server.js';
 export { ManualClock, systemClock, type Clock } from './emulator/clock.js';
 export { commitCache, planCache, PromptCacheStore, type CachePlan, type CacheUsage } from './emulator/prompt-cache.js';
+export { withClawback, createClawbackClient, type ClawbackClient, type ClawbackHandle, type ClawbackOptions } from './sdk/index.js';

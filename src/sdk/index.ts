@@ -16,6 +16,8 @@
 import Anthropic, { type BaseAnthropic, type ClientOptions } from '@anthropic-ai/sdk';
 import { createDefaultPlanner } from '../levers/defaults.js';
 import { getDefaultCatalog } from '../pricing/catalog.js';
+import type { GatewayHook } from '../gateway/hooks.js';
+import type { Monitor } from '../monitor/monitor.js';
 import type { UsageStore } from '../store/record.js';
 import { clawbackMiddleware } from './middleware.js';
 import { checkOptions, DEFAULT_DB, type ClawbackOptions } from './options.js';
@@ -26,6 +28,8 @@ export type { ClawbackOptions } from './options.js';
 export interface ClawbackHandle {
   /** The usage store the requests are recorded in. */
   readonly store: UsageStore;
+  /** The in-process monitor (budgets, alerts, metrics) when the `monitor` option was given, else null. */
+  readonly monitor: Promise<Monitor> | null;
   /** Resolves once every request that has ended is metered and its record is durable in the store. */
   flush(): Promise<void>;
   /** Flushes, then closes the store if the wrapper opened it (a store passed in is only flushed). */
@@ -43,14 +47,22 @@ export function withClawback<T extends BaseAnthropic>(client: T, options: Clawba
   const env = o.env ?? process.env;
   const { store, owned, salt } = wrapperStore(o.db ?? (env['CLAWBACK_DB'] || DEFAULT_DB), o.keySalt, warn);
   const pending = new Set<Promise<void>>();
+  const catalog = o.catalog ?? getDefaultCatalog();
+  const monitorPath = o.monitor;
+  const monitor = monitorPath === undefined ? null : import('../monitor/monitor.js').then(({ createMonitor }) =>
+    createMonitor({ store, catalog, config: o.config ?? {}, state: monitorPath, env: { ...env } }));
+  monitor?.catch((err: unknown) => warn(`cannot start the monitor, requests fail until it does: ${(err as Error).message}`));
+  const hooks: readonly GatewayHook[] | Promise<readonly GatewayHook[]> = monitor ? monitor.then((m) => [m.hook, ...(o.hooks ?? [])]) : (o.hooks ?? []);
+  if (hooks instanceof Promise) hooks.catch(() => undefined); // reported above; each request then fails with it
   const middleware = clawbackMiddleware({
     store, salt, pending, warn,
-    catalog: o.catalog ?? getDefaultCatalog(),
+    catalog,
     planner: o.planner ?? createDefaultPlanner(o.config ?? {}),
     tags: o.tags ?? {},
     session: o.session ?? null,
     optimize: o.optimize ?? true,
     storePrompts: o.storePrompts ?? false,
+    hooks,
   });
   const wrapped = client.withOptions({ middleware: [...client.middleware, middleware] });
   let closing: Promise<void> | null = null;
@@ -60,10 +72,12 @@ export function withClawback<T extends BaseAnthropic>(client: T, options: Clawba
   };
   const handle: ClawbackHandle = {
     store,
+    monitor,
     flush,
     close() {
       closing ??= (async () => {
         await flush();
+        if (monitor) await monitor.then((m) => m.close(), () => undefined);
         if (owned) await store.close();
       })();
       return closing;

@@ -19,8 +19,9 @@ import { traceErrorType, traceJson, traceStream } from '../metering/response.js'
 import { CopyTap, LineTap, SseTap, type BodyTap } from '../metering/taps.js';
 import { buildRecord, newTrace, type Endpoint, type Trace } from '../metering/trace.js';
 import type { PrefixFingerprint, UsageRecord, UsageStore } from '../store/record.js';
-import { newRequestId } from '../wire/errors.js';
+import { ApiError, errorBody, newRequestId } from '../wire/errors.js';
 import { jobFor, prefixFingerprints } from '../gateway/fingerprints.js';
+import type { GatewayContext, GatewayHook } from '../gateway/hooks.js';
 import { tapResponse, type BodyEnd } from './tap-body.js';
 
 export interface MiddlewareEnv {
@@ -32,12 +33,18 @@ export interface MiddlewareEnv {
   readonly session: string | null;
   readonly optimize: boolean;
   readonly storePrompts: boolean;
+  /**
+   * Gateway hooks whose `beforeSend` and `afterRecord` run here too (the monitor: budgets, metrics, alerts); a
+   * promise while the monitor opens. If it fails to open, requests fail with its error (budgets fail closed).
+   */
+  readonly hooks: readonly GatewayHook[] | Promise<readonly GatewayHook[]>;
   /** Every record still being built; `flush()` waits for them. */
   readonly pending: Set<Promise<void>>;
   readonly warn: (message: string) => void;
 }
 
 type Obj = Record<string, unknown>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function endpointOf(path: string): Endpoint {
   if (path === '/v1/messages') return 'messages';
@@ -131,14 +138,29 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
     if (endpoint === 'messages' && body) {
       plan = newRequestPlan({ body, attribution: trace.attribution, headers: plain, catalog: env.catalog, deferMs: ch.deferMs });
       if (optimize && env.planner) await runPlanner(env.planner, plan, env.warn);
-      if (plan.body !== plan.original) {
-        try {
-          sendBody = JSON.stringify(plan.body);
-          forward.delete('content-length');
-        } catch (err) {
-          env.warn(`cannot encode the planned body, the request goes as sent: ${(err as Error).message}`);
-          plan.body = plan.original as Obj;
-        }
+    }
+    const ctx: Mutable<GatewayContext> = {
+      id: trace.id, method, path, search: url.search, endpoint, headers: plain, startedAt, attribution: trace.attribution, body, plan,
+      optimize, state: new Map(),
+    };
+    const hooks = await env.hooks;
+    let refusal: ApiError | null = null;
+    for (const h of hooks) {
+      if (!h.beforeSend || refusal) continue;
+      try {
+        const d = await h.beforeSend(ctx);
+        if (d instanceof ApiError) refusal = d;
+      } catch (err) {
+        env.warn(`hook ${h.name} beforeSend failed: ${(err as Error).message}`);
+      }
+    }
+    if (plan && plan.body !== plan.original) {
+      try {
+        sendBody = JSON.stringify(plan.body);
+        forward.delete('content-length');
+      } catch (err) {
+        env.warn(`cannot encode the planned body, the request goes as sent: ${(err as Error).message}`);
+        plan.body = plan.original as Obj;
       }
     }
     const sent = plan?.body ?? body;
@@ -154,6 +176,13 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
         env.warn(`metering failed, the request was not recorded: ${(err as Error).message}`);
         return;
       }
+      for (const h of hooks) {
+        try {
+          h.afterRecord?.(rec, ctx);
+        } catch (err) {
+          env.warn(`hook ${h.name} afterRecord failed: ${(err as Error).message}`);
+        }
+      }
       const p = (async () => {
         try {
           const prefix = endpoint === 'messages' && sent ? await fingerprints(sent, plan?.model ?? null) : [];
@@ -166,6 +195,19 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
       void p.finally(() => env.pending.delete(p));
     };
     const callerAborted = (): boolean => mctx.options?.signal?.aborted === true;
+
+    // a hook refused the request (a hard budget): answered here in the API's error shape, never sent, not retried
+    if (refusal) {
+      trace.status = refusal.status;
+      trace.errorType = refusal.type;
+      trace.outcome = 'rejected';
+      trace.endedAt = Date.now();
+      record();
+      return new Response(JSON.stringify(errorBody(refusal.type, refusal.message, trace.id)), {
+        status: refusal.status,
+        headers: { 'content-type': 'application/json', 'request-id': trace.id, 'x-clawback-request-id': trace.id, 'x-should-retry': 'false' },
+      });
+    }
 
     // send
     let res: Response;

@@ -8,6 +8,8 @@
  *   tags      tags for every request (`x-clawback-tags` on a request adds to them and wins on conflict).
  *   session   session id for every request (`x-clawback-session` on a request wins).
  *   optimize  false: run no lever (metering only); `x-clawback-optimize: off` does the same for one request.
+ *   monitor   path of the monitor database: budgets and alerts from `config`, enforced in-process.
+ *   hooks     gateway hooks run in-process (beforeSend, afterRecord).
  */
 import { z } from 'zod';
 import type { ConfigDocument } from '../config.js';
@@ -15,6 +17,9 @@ import { ConfigError } from '../config.js';
 import type { Catalog } from '../pricing/catalog.js';
 import type { Planner } from '../levers/planner.js';
 import type { UsageStore } from '../store/record.js';
+import type { GatewayHook } from '../gateway/hooks.js';
+import { parseAlerts } from '../monitor/alert-config.js';
+import { parseBudgets } from '../monitor/budget-config.js';
 
 export interface ClawbackOptions {
   readonly db?: string | UsageStore;
@@ -30,6 +35,17 @@ export interface ClawbackOptions {
   readonly planner?: Planner;
   /** Salt for API-key hashes; default: the one kept in the SQLite store (so gateway and SDK hashes match). */
   readonly keySalt?: string;
+  /**
+   * Gateway hooks to run in-process: their `beforeSend` (after the levers; may refuse or change the plan) and
+   * `afterRecord`. `authenticate` and `routes` do not apply here. E.g. the monitor's hook, for budgets and alerts:
+   * `hooks: [(await createMonitor({ store, catalog, config, state })).hook]`.
+   */
+  readonly hooks?: readonly GatewayHook[];
+  /**
+   * Path of the monitor database: runs the monitor in-process (budgets and alerts from `config`'s "budgets" and
+   * "alerts" sections, rebuilt from the store at start), as the gateway does. Its hook runs before `hooks`.
+   */
+  readonly monitor?: string;
   /** Where to read CLAWBACK_DB from (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -44,6 +60,8 @@ const Checked = z.strictObject({
   catalog: z.custom<Catalog>((v) => typeof v === 'object' && v !== null && typeof (v as Catalog).tryResolve === 'function', 'a Catalog').optional(),
   planner: z.custom<Planner>((v) => typeof v === 'object' && v !== null && typeof (v as Planner).plan === 'function', 'a Planner').optional(),
   keySalt: z.string().min(8).optional(),
+  monitor: z.string().min(1).optional(),
+  hooks: z.array(z.custom<GatewayHook>((v) => typeof v === 'object' && v !== null && typeof (v as GatewayHook).name === 'string', 'a GatewayHook')).optional(),
   env: z.record(z.string(), z.string().optional()).optional(),
 });
 
@@ -60,7 +78,13 @@ export function checkOptions(opts: unknown): ClawbackOptions {
     const i = r.error.issues[0];
     throw new ConfigError(`withClawback: invalid option${i && i.path.length ? ` "${i.path.join('.')}"` : ''}: ${i?.message ?? 'invalid'}`);
   }
-  return opts as ClawbackOptions;
+  const o = opts as ClawbackOptions;
+  if (o.monitor !== undefined) {
+    // checked now, so a bad budget or alert fails here rather than on the first request
+    parseBudgets(o.config?.['budgets']);
+    parseAlerts(o.config?.['alerts']);
+  }
+  return o;
 }
 
 export const DEFAULT_DB = './clawback.db';
