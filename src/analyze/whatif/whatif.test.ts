@@ -100,3 +100,39 @@ test('what-if: compression shortens prompts but pays for summaries and the cache
   assert.equal(c.detail['compactions'], 2);
   assert.equal(c.saving, -usdToPico('0.07'));
 });
+
+/*
+ * With request bodies the shared prefix comes from block hashes (src/wire/prefix.ts), not from prompt growth.
+ * Two sonnet requests a minute apart; the prompt grew 2000 -> 3000 but the system prompt changed (Claude Code's
+ * cache-buster), so the API read nothing: actual = 5000 x 3.75 + 200 x 15 = 21750 uUSD.
+ * - without bodies the replay assumes the grown prompt shares the first one: r2 reads 2000 x 0.30 = 600 and writes
+ *   1000 x 3.75 = 3750; with r1's 7500 and output 3000 the replay of the traffic as it was says 14850, 6900 uUSD
+ *   below the real bill (shown as the replay error, never as a saving).
+ * - with bodies the hashes differ from the system block on: nothing is shared and the replay matches the bill.
+ */
+test('what-if: request bodies decide the shared prefix by hashes, so a changed system prompt shares nothing', () => {
+  const cat = testCatalog();
+  const rows = (withBodies: boolean): RecordTable => {
+    const t = new RecordTable();
+    const bodies = [
+      { model: 'claude-sonnet-4-6', max_tokens: 1000, system: 'You are A, a helpful assistant.', messages: [{ role: 'user', content: 'q1' }] },
+      { model: 'claude-sonnet-4-6', max_tokens: 1000, system: 'You are B, a helpful assistant.', messages: [{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'q2' }] },
+    ];
+    [2000, 3000].forEach((p, k) => {
+      addGenericRow(t, { timestamp: Date.parse('2026-11-20T10:00:00Z') + k * 60_000, model: 'claude-sonnet-4-6', session: 's', cache_write_5m_tokens: p, output_tokens: 100, ...(withBodies ? { request: bodies[k] } : {}) });
+    });
+    return t;
+  };
+  const replay = (t: RecordTable): { baseline: bigint; engine: string } => {
+    const agg = aggregate(t, cat);
+    assert.equal(agg.totals.cost, usdToPico('0.02175'));
+    const w = whatIf(t, agg, cat);
+    return { baseline: w.replayBaseline, engine: w.cacheEngine };
+  };
+  const blind = replay(rows(false));
+  assert.equal(blind.baseline, usdToPico('0.01485'));
+  assert.doesNotMatch(blind.engine, /block hashes/);
+  const hashed = replay(rows(true));
+  assert.equal(hashed.baseline, usdToPico('0.02175'));
+  assert.match(hashed.engine, /block hashes \(src\/wire\/prefix\.ts\) for 2 requests/);
+});

@@ -25,6 +25,8 @@ import {
 } from './levers.js';
 import { Pricer, type Lines } from './pricer.js';
 import { oracleSession, replaySession, type Shape, type TtlPolicy } from './replay.js';
+import { prefixOf, sharedTokens } from './shared-prefix.js';
+import type { PrefixAnalysis } from '../../wire/prefix.js';
 
 export type LeverKey = 'caching' | 'routing' | 'batching' | 'output_caps' | 'compression';
 
@@ -56,23 +58,33 @@ export interface WhatIfOptions {
   readonly capPercentile?: number;
 }
 
-function buildShapes(table: RecordTable, agg: Aggregate): Shape[][] {
+function buildShapes(table: RecordTable, agg: Aggregate): { sessions: Shape[][]; bodies: number } {
   const out: Shape[][] = [];
+  let bodies = 0;
   const { order, runs } = agg.sessions;
   for (const [start, end] of runs) {
     const shapes: Shape[] = [];
     let prevPrompt = -1;
+    let prevPrefix: PrefixAnalysis | null = null;
     for (let k = start; k < end; k++) {
       const i = order[k]!;
       const l = table.lines(i);
       const u = table.usage(i);
+      const model = agg.rowModel.get(i)!;
       const prompt = l.input + l.cache_write_5m + l.cache_write_1h + l.cache_read;
-      const shared = Math.min(prompt, Math.max(prevPrompt >= 0 && prompt >= prevPrompt ? prevPrompt : 0, l.cache_read));
+      const body = table.body(i);
+      // With the request body: the prefix shared with the previous request, by block hashes. Without: a prompt
+      // that grew shares the whole previous prompt; one that shrank shares what the API reported reading.
+      const prefix = body ? prefixOf(body, model) : null;
+      const byHash = prefix && prevPrefix ? sharedTokens(prevPrefix, prefix, prompt) : null;
+      const shared = Math.min(prompt, Math.max(byHash ?? (prevPrompt >= 0 && prompt >= prevPrompt ? prevPrompt : 0), l.cache_read));
+      if (prefix) bodies++;
       prevPrompt = prompt;
+      prevPrefix = prefix;
       shapes.push({
         row: i,
         ts: table.ts(i),
-        model: agg.rowModel.get(i)!,
+        model,
         prompt,
         shared,
         tail: l.input,
@@ -88,7 +100,7 @@ function buildShapes(table: RecordTable, agg: Aggregate): Shape[][] {
     }
     out.push(shapes);
   }
-  return out;
+  return { sessions: out, bodies };
 }
 
 const clone = (sessions: readonly Shape[][]): Shape[][] => sessions.map((ss) => ss.map((s) => ({ ...s })));
@@ -109,7 +121,8 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   const truncated = (row: number): boolean => table.stopReason(row) === 'max_tokens';
   const deferrable = (row: number): boolean => table.deferrable(row);
   const actual = agg.totals.cost;
-  const shapes = buildShapes(table, agg);
+  const built = buildShapes(table, agg);
+  const shapes = built.sessions;
   const requests = shapes.reduce((a, s) => a + s.length, 0);
   const baseline = replayAll(shapes, 'observed', fee).cost;
   const entry = (lever: WhatIfEntry['lever'], cost: Pico, assumption: string, detail: WhatIfEntry['detail'] = {}): WhatIfEntry => {
@@ -193,5 +206,5 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   for (const ss of shapes) oracleSession(ss, oraclePricer);
   const oracle = entry('oracle', oraclePricer.total(), 'The least this traffic could have cost with the same models and the same answers: perfect caching with no expiry (new tokens written only when a later request reuses them), every request at batch prices.');
 
-  return { actual, replayBaseline: baseline, cacheEngine: 'token-level replay of reference section 2 (src/analyze/whatif/replay.ts); src/emulator/prompt-cache.ts was not available', levers: [caching, routingEntry, batching, output, compressionEntry], combined, oracle, waterfall: afterEach };
+  return { actual, replayBaseline: baseline, cacheEngine: `token-level replay of reference section 2 (src/analyze/whatif/replay.ts): logs carry token counts, not the prompt blocks src/emulator/prompt-cache.ts works on; shared prefixes ${built.bodies > 0 ? `from request-body block hashes (src/wire/prefix.ts) for ${built.bodies} requests, ` : ''}from prompt growth and reported cache reads${built.bodies > 0 ? ' for the rest' : ''}`, levers: [caching, routingEntry, batching, output, compressionEntry], combined, oracle, waterfall: afterEach };
 }
