@@ -14,6 +14,15 @@ import type { Outcome, PrefixFingerprint, UsageRecord } from '../store/record.js
 /** The API route a request went to. */
 export type Endpoint = UsageRecord['endpoint'];
 
+/** The endpoint of an API path (without the query string), e.g. "/v1/messages" -> "messages". */
+export function endpointOf(path: string): Endpoint {
+  if (path === '/v1/messages') return 'messages';
+  if (path === '/v1/messages/count_tokens') return 'count_tokens';
+  if (path.startsWith('/v1/messages/batches')) return 'batches';
+  if (path === '/v1/models' || path.startsWith('/v1/models/')) return 'models';
+  return 'other';
+}
+
 /** Everything observed about one request, filled in as it goes. */
 export interface Trace {
   readonly id: string;

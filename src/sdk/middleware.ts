@@ -17,7 +17,7 @@ import { attribute, clientKey, keyHasher, last4, parseTags, readClawbackHeaders 
 import { batchPath, batchResultRecord, succeededResult } from '../metering/batch-results.js';
 import { traceErrorType, traceJson, traceStream } from '../metering/response.js';
 import { CopyTap, LineTap, SseTap, type BodyTap } from '../metering/taps.js';
-import { buildRecord, newTrace, type Endpoint, type Trace } from '../metering/trace.js';
+import { buildRecord, endpointOf, newTrace, type Trace } from '../metering/trace.js';
 import type { PrefixFingerprint, UsageRecord, UsageStore } from '../store/record.js';
 import { ApiError, errorBody, newRequestId } from '../wire/errors.js';
 import { jobFor, prefixFingerprints } from '../gateway/fingerprints.js';
@@ -45,14 +45,6 @@ export interface MiddlewareEnv {
 
 type Obj = Record<string, unknown>;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-export function endpointOf(path: string): Endpoint {
-  if (path === '/v1/messages') return 'messages';
-  if (path === '/v1/messages/count_tokens') return 'count_tokens';
-  if (path.startsWith('/v1/messages/batches')) return 'batches';
-  if (path === '/v1/models' || path.startsWith('/v1/models/')) return 'models';
-  return 'other';
-}
 
 /** The API path of a request URL, whatever base path the client has (".../proxy/v1/messages" -> "/v1/messages"). */
 function apiPath(url: URL): string | null {
@@ -258,7 +250,9 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
     const finish = (how: BodyEnd): void => {
       trace.endedAt = Date.now();
       void tap?.end();
-      trace.outcome = res.status >= 400 || how === 'error' ? 'error' : how;
+      // The SDK aborts a stream once it reads an `error` event: that stream failed, the caller did not leave it.
+      const failed = how === 'error' || (sse !== null && sse.tap.result.error !== null);
+      trace.outcome = res.status >= 400 || failed ? 'error' : how;
       if (sse) traceStream(trace, sse.tap.result);
       else if (copy) {
         const doc = copy.json();
@@ -279,7 +273,9 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
         firstByte: (at) => {
           trace.firstByteAt = at;
         },
-        aborted: callerAborted,
+        // The SDK's timeout covers only the wait for headers: a body read that is aborted was aborted by the caller
+        // (stream.abort(), or leaving a `for await` over a raw stream).
+        aborted: (err) => callerAborted() || isAbort(err),
         end: (how) => {
           try {
             finish(how);

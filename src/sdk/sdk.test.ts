@@ -162,6 +162,47 @@ describe('withClawback around the official SDK', () => {
     }
   });
 
+  it('records leaving a raw stream early as aborted, and a stream that ends in an error event as an unbilled error', async () => {
+    const slow = await startEmulator({ port: 0, latency: { perTokenMs: 20 }, scenarios: [{ match: {}, text: 'word '.repeat(60) }] });
+    const c = withClawback(new Anthropic({ apiKey: KEY, baseURL: slow.url, maxRetries: 0 }), { db: ':memory:' });
+    try {
+      const stream = await c.messages.create({ model: MODEL, max_tokens: 2000, stream: true, messages: [{ role: 'user', content: 'Write a lot' }] });
+      for await (const ev of stream) if (ev.type === 'content_block_delta') break;
+      const failing = c.messages.stream({ model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'Hello' }] }, { headers: { 'x-emulator-fault': 'mid-stream-error' } });
+      await assert.rejects(failing.finalMessage(), /Overloaded/);
+      await c.clawback.flush();
+      const recs = await c.clawback.store.query({});
+      const aborted = recs.find((r) => r.requestId === slow.ledger.entries()[0]?.requestId);
+      assert.equal(aborted?.outcome, 'aborted');
+      const failed = recs.find((r) => r !== aborted);
+      assert.equal(failed?.outcome, 'error');
+      assert.equal(failed?.errorType, 'overloaded_error');
+      assert.equal(failed?.costPico, 0n);
+      assert.equal(slow.ledger.entries().length, 1, 'the failed stream was not billed');
+    } finally {
+      await c.clawback.close();
+      await slow.close();
+    }
+  });
+
+  it('meters each attempt of an SDK retry as its own request: the 529 at no cost, the retry at the ledger cost', async () => {
+    const flaky = await startEmulator({ port: 0, faults: '529@1' });
+    const c = withClawback(new Anthropic({ apiKey: KEY, baseURL: flaky.url, maxRetries: 1 }), { db: ':memory:' });
+    try {
+      const { response } = await c.messages.create({ model: MODEL, max_tokens: 20, messages: [{ role: 'user', content: 'Retry me' }] }).withResponse();
+      await c.clawback.flush();
+      const recs = (await c.clawback.store.query({})).sort((x, y) => x.retries - y.retries);
+      assert.deepEqual(recs.map((r) => [r.status, r.outcome, r.retries]), [[529, 'error', 0], [200, 'ok', 1]]);
+      assert.equal(recs[0]!.errorType, 'overloaded_error');
+      assert.equal(recs[0]!.costPico, 0n);
+      assert.equal(recs[1]!.requestId, response.headers.get('request-id'));
+      assert.equal(recs[1]!.costPico, flaky.ledger.totalPico());
+    } finally {
+      await c.clawback.close();
+      await flaky.close();
+    }
+  });
+
   it('meters batch results once each, at the batch price the ledger billed', async () => {
     const batch = await client.messages.batches.create({
       requests: ['a', 'b'].map((id) => ({ custom_id: id, params: { model: MODEL, max_tokens: 50, messages: [{ role: 'user' as const, content: `Batch question ${id}` }] } })),

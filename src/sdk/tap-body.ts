@@ -16,8 +16,8 @@ export interface TapHandlers {
   firstByte(at: number): void;
   /** Called exactly once. */
   end(how: BodyEnd): void;
-  /** Whether the request was aborted by its caller (a read error then counts as 'aborted'). */
-  aborted(): boolean;
+  /** Whether a read error means the caller aborted the request (it then counts as 'aborted'). */
+  aborted(err: unknown): boolean;
   /** Extra response headers (e.g. x-clawback-request-id). */
   readonly headers: Readonly<Record<string, string>>;
 }
@@ -46,7 +46,7 @@ export function tapResponse(res: Response, h: TapHandlers): Response {
           try {
             r = await reader.read();
           } catch (err) {
-            end(h.aborted() ? 'aborted' : 'error');
+            end(h.aborted(err) ? 'aborted' : 'error');
             controller.error(err);
             return;
           }
