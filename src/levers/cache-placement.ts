@@ -59,6 +59,8 @@ export interface PlacementContext {
   readonly anchor: PrefixBlock | null;
   /** Whether the client's own breakpoints may get a longer TTL. */
   readonly upgradeClient: boolean;
+  /** Index of a block that just changed between requests of the session (a buster): no new breakpoint at or after it. */
+  readonly stopAt?: number | null;
 }
 
 export interface Placement {
@@ -78,7 +80,12 @@ export function placeBreakpoints(ctx: PlacementContext): Placement {
   const taken = new Set(client.map((b) => b.block.index));
   const added: PlacedBreakpoint[] = [];
   const free = (): number => MAX_BREAKPOINTS - client.length - added.length;
+  const stopAt = ctx.stopAt ?? null;
   const add = (block: PrefixBlock, ttl: CacheTtl, why: Why): void => {
+    if (stopAt !== null && block.index >= stopAt) {
+      skipped.push(`${why}: ${block.path} comes after ${a.blocks[stopAt]?.path ?? 'a block'}, which changed since the previous request`);
+      return;
+    }
     added.push({ block, ttl, why, client: false });
     taken.add(block.index);
   };

@@ -187,3 +187,21 @@ test('warmTokens: what a model switch would throw away, per model, from what the
   now += 6 * 60_000;
   assert.equal(lever.warmTokens(second!.body, sonnet, attribution), 0, 'expired after 5 minutes');
 });
+
+test('a timestamp in the system prompt: named as the buster, and the lever stops writing what will not be read', async () => {
+  const steps = workload('support', { style: 'naive', count: 2 }).map((s) => ({
+    ...s,
+    body: { ...s.body, system: `Now: ${new Date(Date.UTC(2026, 0, 1) + s.at).toISOString()}\n${String(s.body['system'])}` },
+  }));
+  const without = await run(steps, false);
+  const withLever = await run(steps, true);
+  const decisions = withLever.records.map((r) => r.decisions.find((d) => d.lever === 'caching')!);
+  const busted = decisions.filter((d) => (d.detail?.['buster'] as { kind?: string; path?: string } | null)?.path === 'system');
+  assert.equal(busted.length, steps.length - 2, 'every request after the first of its session');
+  assert.ok(busted.every((d) => (d.detail?.['buster'] as { kind: string }).kind === 'volatile_text'));
+  assert.match(String((busted[0]!.detail?.['buster'] as { detail: string }).detail), /^"2026-01-01T[\d:.]+Z" became "2026-01-01T[\d:.]+Z"/);
+  // Only the first request of each session wrote; the cost of finding out is under 1% here.
+  assert.equal(withLever.records.filter((r) => r.cacheWrite5mTokens > 0).length, 2);
+  assert.ok(withLever.cost * 100n <= without.cost * 101n, `${withLever.cost} vs ${without.cost}`);
+  assert.equal(withLever.f.totals.misses['buster:volatile_text'], steps.length - 2);
+});

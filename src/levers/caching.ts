@@ -197,8 +197,14 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
       const headTokens = Math.max(0, ...heads(analysis).map((b) => b.cumTokens));
       const cached = anchor?.cumTokens ?? 0;
       const sizes = { write: Math.max(0, (lastBlock?.cumTokens ?? 0) - cached), atRisk: Math.max(0, cached - headTokens) };
+      // A buster in the tools or the system prompt (a timestamp, say) will most likely strike again on the next request
+      // of the session: nothing from that block on would be read, so nothing from there is marked until it is stable.
+      const volatile = isBuster(buster) && !buster.path.startsWith('messages') && buster.kind !== 'model_switch' && buster.kind !== 'tool_key_order'
+        ? (analysis.blocks.find((b) => b.path === buster.path)?.index ?? null)
+        : null;
       const placement = placeBreakpoints({
         analysis,
+        stopAt: volatile,
         minTokens,
         rates: m.standard,
         continuation: odds.odds(`${space}:${bucket}`),
