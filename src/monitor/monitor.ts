@@ -108,18 +108,17 @@ export async function createMonitor({
   // rule its baseline, and the live summary its totals; from then on the gateway feeds all three as it records.
   const t = now();
   const baselineFrom = t - (alertsConfig.spike.window_minutes + alertsConfig.spike.baseline_minutes) * 60_000;
-  const history = await store.query({});
   const live = new Rollup(keyName);
   const burn = new BurnTracker(ledger);
   let oldest = t;
   const recentSpend: { at: number; pico: bigint }[] = [];
-  for (const r of history) {
+  await forEachStored(store, (r) => {
     ledger.addSpent({ keyHash: r.keyHash, tags: r.tags }, r.costPico, r.startedAt);
     burn.add({ keyHash: r.keyHash, tags: r.tags }, r.costPico, r.startedAt);
     live.add(r);
     if (r.startedAt < oldest) oldest = r.startedAt;
     if (r.startedAt >= baselineFrom) recentSpend.push({ at: r.startedAt, pico: r.costPico });
-  }
+  });
   alerts.seed(recentSpend, Math.max(oldest, baselineFrom));
   alerts.resumePending();
 
@@ -179,6 +178,18 @@ export async function createMonitor({
   };
 
   return { hook, ledger, metrics, feed, alerts, keys, refreshRules, close: async () => hook.close?.() };
+}
+
+/** Every stored record, oldest first, read a week at a time so a large store is never all in memory at once. */
+async function forEachStored(store: UsageStore, fn: (r: UsageRecord) => void): Promise<void> {
+  const [first] = await store.query({ limit: 1 });
+  if (!first) return;
+  const WEEK = 7 * 86_400_000;
+  const [last] = await store.query({ limit: 1, newestFirst: true });
+  const end = (last?.startedAt ?? first.startedAt) + 1;
+  for (let since = first.startedAt; since < end; since += WEEK) {
+    for (const r of await store.query({ since, until: Math.min(end, since + WEEK) })) fn(r);
+  }
 }
 
 function headerKey(v: string | string[] | undefined): string | null {
