@@ -8,8 +8,10 @@ import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import type { Lever } from '../levers/lever.js';
+import { getDefaultCatalog } from '../pricing/catalog.js';
 import { createPlanner } from '../levers/planner.js';
 import { ApiError } from '../wire/errors.js';
+import { jobFor, prefixFingerprints } from './fingerprints.js';
 import type { GatewayHook } from './hooks.js';
 import { startGateway, type RunningGateway } from './server.js';
 
@@ -267,5 +269,25 @@ describe('gateway transparency', () => {
     assert.equal(off!.baselinePico, off!.costPico);
     assert.equal(denied!.status, 403);
     assert.equal(denied!.errorType, 'permission_error');
+  });
+
+  it('fingerprints a large prompt (on the worker thread when compiled) exactly as analyzePrefix does', async () => {
+    const gw = await gateway();
+    const body = {
+      model: MODEL, max_tokens: 16,
+      system: [{ type: 'text', text: 'Rules of the house. '.repeat(4000), cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      messages: [{ role: 'user', content: 'Which rule comes first?' }],
+    };
+    const raw = JSON.stringify(body);
+    assert.ok(raw.length > 64 * 1024);
+    const r = await request(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body: raw });
+    await r.body.dump();
+    assert.equal(r.statusCode, 200);
+    await gw.drain();
+    const [rec] = await gw.store.query({});
+    const model = getDefaultCatalog().resolve(MODEL);
+    assert.deepEqual(rec!.prefix, prefixFingerprints(body, jobFor(model)));
+    assert.equal(rec!.prefix.length, 2);
+    assert.equal(rec!.prefix[0]!.bp, '1h');
   });
 });
