@@ -74,6 +74,11 @@ test('50 concurrent clients cannot push a hard budget past its limit', async () 
     assert.equal(gw2.monitor.ledger.status()[0]!.spent, storeTotal);
     const budgets = (await (await h.admin('/clawback/api/budgets')).json()) as { budgets: { name: string; spent_pico: string; limit_pico: string }[] };
     assert.equal(budgets.budgets[0]!.spent_pico, storeTotal.toString());
+    const live = (await (await h.admin('/clawback/api/summary')).json()) as { totals: { cost_pico: string; requests: number } };
+    assert.deepEqual([live.totals.cost_pico, live.totals.requests], [storeTotal.toString(), 150], 'the live summary is rebuilt from the store');
+    const ranged = (await (await h.admin(`/clawback/api/summary?since=${records[0]!.startedAt}`)).json()) as { totals: { cost_pico: string } };
+    assert.equal(ranged.totals.cost_pico, storeTotal.toString());
+    assert.equal((await h.admin('/clawback/api/summary?since=yesterday-ish')).status, 400);
     const body = userMessage('one more question, please?', 'claude-sonnet-4-6', 300);
     const need = estimateReservation(getDefaultCatalog(), body).pico;
     const after = await h.send(body);
