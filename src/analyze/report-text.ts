@@ -38,7 +38,8 @@ const COLS: readonly Col[] = [
   { head: 'trunc', priority: 1, cell: (b) => String(b.truncations) },
 ];
 
-export function table(title: string, keyHead: string, rows: readonly Bucket[], width: number): string {
+export function table(title: string, keyHead: string, rows: readonly Bucket[], terminalWidth: number): string {
+  const width = terminalWidth - 2; // lines are indented by two spaces
   let cols = [...COLS];
   const render = (cs: readonly Col[], keyWidth: number): string[] => {
     const cells = rows.map((b) => cs.map((c) => c.cell(b)));
