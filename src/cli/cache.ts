@@ -13,7 +13,7 @@ const flags: readonly FlagSpec[] = [
   { name: 'db', type: 'string', value: 'PATH_OR_URL', help: "the gateway's usage store: SQLite file or postgres:// URL (or CLAWBACK_DB; default ./clawback.db)" },
   { name: 'session', type: 'string', value: 'ID', help: 'only this session (x-clawback-session / Claude Code session id)' },
   { name: 'since', type: 'string', value: 'DATE', help: 'only requests from this date or time on (ISO 8601)' },
-  { name: 'limit', type: 'int', value: 'N', default: 20, help: 'rows per table and misses listed (default 20)' },
+  { name: 'limit', type: 'int', value: 'N', default: 20, help: 'rows per table and misses listed' },
   { name: 'config', type: 'string', value: 'FILE', help: 'config file with price overrides (or CLAWBACK_CONFIG)' },
 ];
 
