@@ -18,8 +18,12 @@ const KEY = 'sk-ant-api03-same-levers-41d0';
 const SYSTEM = Array.from({ length: 120 }, (_, i) => `Support policy ${i + 1}: refunds within ${i + 10} days need order number ${1000 + i}.`).join('\n');
 const QUESTIONS = ['Can I get a refund after 12 days?', 'And after 40 days?', 'What do I need to send?', 'Thanks. Anything else?'];
 
-/** Drives the conversation with `client`, one turn every 30 s on `clock`; returns the request ids in order. */
-async function converse(client: Anthropic, clock: ManualClock): Promise<string[]> {
+/**
+ * Drives the conversation with `client`, one turn every 30 s on `clock`; returns the request ids in order. After each
+ * turn, `settled` waits until the turn is metered (the gateway settles with the levers only after computing the
+ * prefix fingerprints, off the response's path; the wrapper settles before the caller sees the end of the body).
+ */
+async function converse(client: Anthropic, clock: ManualClock, settled: () => Promise<void>): Promise<string[]> {
   const start = clock.now();
   const messages: MessageParam[] = [];
   const ids: string[] = [];
@@ -29,6 +33,7 @@ async function converse(client: Anthropic, clock: ManualClock): Promise<string[]
     const { data, response } = await client.messages.create({ model: MODEL, max_tokens: 64, system: SYSTEM, messages }).withResponse();
     messages.push({ role: 'assistant', content: data.content });
     ids.push(response.headers.get('request-id') ?? '');
+    await settled();
   }
   return ids;
 }
@@ -45,7 +50,7 @@ async function throughGateway(): Promise<{ recs: UsageRecord[]; billed: bigint[]
   const store = openSqliteStore(':memory:', { flushOnExit: false });
   const gw = await startGateway({ port: 0, upstream: emu.url, store, planner: createDefaultPlanner({}, { now: () => clock.now() }) });
   try {
-    const ids = await converse(new Anthropic({ apiKey: KEY, baseURL: gw.url, maxRetries: 0 }), clock);
+    const ids = await converse(new Anthropic({ apiKey: KEY, baseURL: gw.url, maxRetries: 0 }), clock, () => gw.drain());
     await gw.drain();
     return { recs: inOrder(await store.query({}), ids), billed: ids.map((id) => emu.ledger.entries().find((e) => e.requestId === id)!.costPico) };
   } finally {
@@ -62,7 +67,8 @@ async function throughWrapper(): Promise<{ recs: UsageRecord[]; billed: bigint[]
     db: ':memory:', planner: createDefaultPlanner({}, { now: () => clock.now() }),
   });
   try {
-    const ids = await converse(client, clock);
+    // no wait: the wrapper has settled each turn before the caller could send the next one
+    const ids = await converse(client, clock, () => Promise.resolve());
     await client.clawback.flush();
     return { recs: inOrder(await client.clawback.store.query({}), ids), billed: ids.map((id) => emu.ledger.entries().find((e) => e.requestId === id)!.costPico) };
   } finally {
