@@ -56,6 +56,15 @@ test('Claude Code logs: hand-worked totals with duplicates, 1h writes, subagents
   assert.equal(agg.topSessions.find((s) => s.key === 'sess-a')?.requests, 4);
 });
 
+test('worker threads (compiled) give the same table as the main thread', async () => {
+  const one = await readClaudeCode([fixturePath('claude-code')], { jobs: 1 });
+  const two = await readClaudeCode([fixturePath('claude-code')], { jobs: 2, parallelAbove: 0 });
+  const cat = testCatalog();
+  assert.equal(aggregate(two.table, cat).totals.cost, aggregate(one.table, cat).totals.cost);
+  assert.deepEqual([two.stats.files, two.stats.lines, two.stats.malformed, two.stats.duplicates], [one.stats.files, one.stats.lines, one.stats.malformed, one.stats.duplicates]);
+  assert.deepEqual([...Array(two.table.size).keys()].map((i) => two.table.record(i).model).sort(), [...Array(one.table.size).keys()].map((i) => one.table.record(i).model).sort());
+});
+
 test('days and sessions: grouping by day uses UTC dates; since/until filter the rows', async () => {
   const { table } = await readClaudeCode([fixturePath('claude-code')], { jobs: 1 });
   const cat = testCatalog();
