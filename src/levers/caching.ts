@@ -22,7 +22,7 @@ import { applyMarkers, sortToolUseInputs } from './cache-apply.js';
 import { findBuster, isBuster, type Buster, type Seen } from './cache-busters.js';
 import { DOCUMENT_TOKENS, placeBreakpoints, type Placement } from './cache-placement.js';
 import { BranchPoints, ContinuationOdds, GapStats } from './cache-reuse.js';
-import { CacheShadow, type CachePlan } from './cache-shadow.js';
+import { CacheShadow, TTL_MS, type CachePlan } from './cache-shadow.js';
 import { chooseTtl } from './cache-ttl.js';
 import type { Attribution, Lever, LeverMode, Outcome, RequestPlan } from './lever.js';
 
@@ -44,6 +44,10 @@ export interface CachingOptions {
   readonly upgradeClientTtl?: boolean;
   /** The clock TTLs are measured with (tests and the emulator share a manual one). */
   readonly now?: () => number;
+  /**
+   * Sessions whose previous request is kept for buster detection (each holds that request's body). Sessions idle
+   * for an hour (the longest TTL) are dropped too.
+   */
   readonly maxSessions?: number;
 }
 
@@ -67,6 +71,7 @@ interface Memo {
 interface Session {
   seen: Seen;
   sortKeys: boolean;
+  at: number;
 }
 
 export interface CachingLever extends Lever {
@@ -80,7 +85,7 @@ export interface CachingLever extends Lever {
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
 
-export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false, now = Date.now, maxSessions = 10_000 }: CachingOptions = {}): CachingLever {
+export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false, now = Date.now, maxSessions = 2_000 }: CachingOptions = {}): CachingLever {
   if (!['off', 'observe', 'enforce'].includes(mode)) throw new TypeError(`caching lever: mode must be off, observe or enforce (got ${String(mode)})`);
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new TypeError('caching lever: maxSessions must be a positive integer');
   // leverShadow: the cache as the bodies this lever plans would leave it (the real one in enforce mode).
@@ -129,10 +134,11 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
   function learn(memo: Memo): void {
     const at = memo.t;
     sessions.delete(memo.sessionKey);
-    sessions.set(memo.sessionKey, { seen: { body: memo.input, analysis: memo.base }, sortKeys: memo.sortKeys });
-    if (sessions.size > maxSessions) {
-      const oldest = sessions.keys().next();
-      if (!oldest.done) sessions.delete(oldest.value);
+    sessions.set(memo.sessionKey, { seen: { body: memo.input, analysis: memo.base }, sortKeys: memo.sortKeys, at });
+    // Least recently used first: drop beyond the cap, and whatever has been idle longer than the longest TTL.
+    for (const [k, v] of sessions) {
+      if (sessions.size <= maxSessions && v.at > at - TTL_MS['1h']) break;
+      sessions.delete(k);
     }
     leverShadow.commit(memo.sentPlan);
     clientShadow.commit(memo.basePlan);
