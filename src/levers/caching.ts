@@ -12,7 +12,6 @@
  * Attribution: baseline = the body as it reached this lever (the client's own breakpoints) billed against a shadow
  * of the cache fed only with such bodies, scaled to the prompt size the API reported; saving = baseline - actual.
  */
-import { z } from 'zod';
 import { priceResolved } from '../pricing/cost.js';
 import type { CatalogModel } from '../pricing/catalog.js';
 import type { Usage } from '../pricing/usage.js';
@@ -26,19 +25,7 @@ import { CacheShadow, TTL_MS, type CachePlan } from './cache-shadow.js';
 import { chooseTtl } from './cache-ttl.js';
 import type { Attribution, Lever, LeverMode, Outcome, RequestPlan } from './lever.js';
 
-export const CachingConfigSchema = z
-  .object({
-    mode: z.enum(['off', 'observe', 'enforce']).default('enforce'),
-    /**
-     * Allow raising a client's own 5m breakpoint to 1h when its reuse gaps say 1h is cheaper. Off by default: it is
-     * a bet on expected value, and by default the lever never costs more than the client's own caching.
-     */
-    upgrade_client_ttl: z.boolean().default(false),
-  })
-  .strict()
-  .prefault({});
-export type CachingConfig = z.infer<typeof CachingConfigSchema>;
-
+/** Options of the lever; the config file's `levers.caching` section is validated in defaults.ts. */
 export interface CachingOptions {
   readonly mode?: LeverMode;
   readonly upgradeClientTtl?: boolean;
