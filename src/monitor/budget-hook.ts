@@ -36,6 +36,11 @@ export interface BudgetHookDeps {
   readonly ledger: BudgetLedger;
   readonly catalog: Catalog;
   readonly onRefused?: (status: BudgetStatus, message: string) => void;
+  /**
+   * When a request fits the budget's settled spend but not the reservations in flight (which usually settle well
+   * below their ceilings), wait up to this long for them to settle before refusing. 0 refuses at once.
+   */
+  readonly waitMs?: number;
 }
 
 export function chargeOf(attr: { keyHash: string | null; tags: Readonly<Record<string, string>> }): Charge {
@@ -43,7 +48,7 @@ export function chargeOf(attr: { keyHash: string | null; tags: Readonly<Record<s
 }
 
 /** The beforeSend step: an ApiError to refuse, or nothing (a reservation is left in ctx.state). */
-export function reserveFor(ctx: GatewayContext, { ledger, catalog, onRefused }: BudgetHookDeps): ApiError | undefined {
+export async function reserveFor(ctx: GatewayContext, { ledger, catalog, onRefused, waitMs = 2_000 }: BudgetHookDeps): Promise<ApiError | undefined> {
   if (ctx.endpoint !== 'messages' || ctx.plan === null) return undefined;
   const charge = chargeOf(ctx.attribution);
   const rules = ledger.matching(charge);
@@ -64,14 +69,23 @@ export function reserveFor(ctx: GatewayContext, { ledger, catalog, onRefused }: 
     plan.model = catalog.tryResolve(demote.demoteTo) ?? null;
     est = estimateReservation(catalog, plan.body);
   }
-  const r = ledger.reserve(charge, est.pico);
-  if (!r.ok) {
-    const message = refusalMessage(r.status, est.pico);
-    onRefused?.(r.status, message);
-    return new ApiError('rate_limit_error', message);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    // Check-and-reserve is one synchronous call; waiting happens only between attempts.
+    const r = ledger.reserve(charge, est.pico);
+    if (r.ok) {
+      ctx.state.set(RESERVATION_STATE, r.reservation);
+      return undefined;
+    }
+    const left = deadline - Date.now();
+    const couldFit = r.status.inFlight > 0n && r.status.spent + est.pico <= r.rule.limitPico;
+    if (!couldFit || left <= 0) {
+      const message = refusalMessage(r.status, est.pico);
+      onRefused?.(r.status, message);
+      return new ApiError('rate_limit_error', message);
+    }
+    await ledger.nextSettlement(left);
   }
-  ctx.state.set(RESERVATION_STATE, r.reservation);
-  return undefined;
 }
 
 /** The afterRecord step. */

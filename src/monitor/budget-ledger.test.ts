@@ -93,3 +93,15 @@ test('the budgets section is validated with errors that name the field', () => {
   assert.deepEqual(parseBudgetShorthand('2.5/day'), { limitPico: usdToPico('2.5'), period: 'day' });
   assert.throws(() => parseBudgetShorthand('50/week'), /50\/month/);
 });
+
+test('a settlement wakes requests waiting for room', { timeout: 10_000 }, async () => {
+  const l = new BudgetLedger([global('1')]);
+  const a = l.reserve(anyone, usdToPico('0.8'));
+  assert.ok(a.ok);
+  const b = l.reserve(anyone, usdToPico('0.5'));
+  assert.equal(b.ok, false, 'no room while 0.8 is in flight');
+  const woken = l.nextSettlement(60_000);
+  l.settle(a.reservation, usdToPico('0.2'));
+  await woken; // resolves on the settlement, not after a minute
+  assert.equal(l.reserve(anyone, usdToPico('0.5')).ok, true, 'room once the real cost is known');
+});

@@ -72,6 +72,7 @@ export class BudgetLedger {
   private readonly state = new Map<string, RuleState>();
   private readonly open = new Map<number, Reservation>();
   private nextId = 1;
+  private waiters: (() => void)[] = [];
   private readonly now: () => number;
   private readonly staleAfterMs: number;
 
@@ -162,6 +163,19 @@ export class BudgetLedger {
     });
   }
 
+  /** Resolves when any reservation is settled or released, or after `timeoutMs`. */
+  nextSettlement(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      this.waiters.push(done);
+    });
+  }
+
   /** Replaces a reservation with the real cost. Returns false if it was already settled or released. */
   settle(res: Reservation, actual: Pico, at: number = this.now()): boolean {
     if (!this.open.delete(res.id)) return false;
@@ -173,6 +187,7 @@ export class BudgetLedger {
       s.inFlight -= res.amount;
       if (periodKey(rule.period, at) === s.periodKey) s.spent += actual;
     }
+    for (const w of [...this.waiters]) w(); // requests waiting for room try again
     return true;
   }
 

@@ -44,6 +44,8 @@ export interface MonitorOptions {
   readonly log?: (line: string) => void;
   readonly now?: () => number;
   readonly env?: NodeJS.ProcessEnv;
+  /** How long a request that fits the settled spend waits for reservations in flight to settle (default 2 s). */
+  readonly reserveWaitMs?: number;
   /** Release reservations never settled after this long (a request cannot run longer). */
   readonly staleReservationMs?: number;
 }
@@ -73,6 +75,7 @@ export async function createMonitor({
   now = Date.now,
   env = process.env,
   staleReservationMs = 60 * 60_000,
+  reserveWaitMs = 2_000,
 }: MonitorOptions): Promise<Monitor> {
   checkBindSafety(host, adminToken);
   const entries: BudgetEntry[] = parseBudgets(config['budgets']);
@@ -156,7 +159,7 @@ export async function createMonitor({
         metrics.budgetRefused(st.rule.name);
         alerts.budgetRefusing(st, msg);
       };
-      return reserveFor(ctx, { ledger, catalog: ctx.plan?.catalog ?? catalog, onRefused });
+      return reserveFor(ctx, { ledger, catalog: ctx.plan?.catalog ?? catalog, onRefused, waitMs: reserveWaitMs });
     },
     afterRecord(rec, ctx) {
       settleFor(rec, ctx, ledger);
