@@ -48,18 +48,17 @@ export class Pricer {
       this.priced += priceResolved(model, this.fee, usageOf(l, mods, web, steps), { batch: mods.batch }).total;
       return;
     }
-    const fresh = (): Sum => ({ model, batch: mods.batch, geo: mods.geo, fast: mods.fast, input: 0, write5m: 0, write1h: 0, read: 0, output: 0, web: 0 });
     let s: Sum | undefined;
     if (mods.geo) {
       const key = `${model.entry.id}\u0000${mods.batch ? 1 : 0}${mods.fast ? 1 : 0}\u0000${mods.geo}`;
       s = this.byGeo.get(key);
-      if (!s) this.byGeo.set(key, (s = fresh()));
+      if (!s) this.byGeo.set(key, (s = newSum(model, mods)));
     } else {
       let slots = this.byModel.get(model);
       if (!slots) this.byModel.set(model, (slots = []));
       const at = (mods.batch ? 2 : 0) + (mods.fast ? 1 : 0);
       s = slots[at];
-      if (!s) slots[at] = s = fresh();
+      if (!s) slots[at] = s = newSum(model, mods);
     }
     s.input += l.input;
     s.write5m += l.write5m;
@@ -75,6 +74,10 @@ export class Pricer {
     for (const s of all) if (s) t += priceResolved(s.model, this.fee, usageOf(s, s, s.web, []), { batch: s.batch }).total;
     return t;
   }
+}
+
+function newSum(model: CatalogModel, mods: { batch: boolean; geo: string | null; fast: boolean }): Sum {
+  return { model, batch: mods.batch, geo: mods.geo, fast: mods.fast, input: 0, write5m: 0, write1h: 0, read: 0, output: 0, web: 0 };
 }
 
 function usageOf(l: Lines, mods: { geo: string | null; fast: boolean }, web: number, steps: readonly UsageIteration[]) {

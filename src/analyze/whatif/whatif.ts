@@ -141,41 +141,51 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
       'entries expire after their TTL from the last write or hit; no caching under the model\'s minimum cacheable length.',
     { saving_all_5m_usd: picoToUsd(baseline - c5.cost), saving_all_1h_usd: picoToUsd(baseline - c1.cost), adaptive_hit_rate: pct(ca.tokens.read, ca.tokens.read + ca.tokens.write5m + ca.tokens.write1h + ca.tokens.input) });
 
+  // One lever alone: only the sessions it changes are replayed, before and after (a replay's cost is a sum over
+  // sessions, so the unchanged ones cancel out exactly).
+  const alone = (change: (ss: Shape[]) => number): { cost: Pico; changed: number } => {
+    const before: Shape[][] = [];
+    const after: Shape[][] = [];
+    let changed = 0;
+    for (const ss of shapes) {
+      const c = ss.map((x) => ({ ...x }));
+      const n = change(c);
+      if (n === 0) continue;
+      changed += n;
+      before.push(ss);
+      after.push(c);
+    }
+    if (changed === 0) return { cost: baseline, changed };
+    return { cost: baseline - replayAll(before, 'observed', fee).cost + replayAll(after, 'observed', fee).cost, changed };
+  };
+
   // routing
-  const routed = clone(shapes);
-  let demoted = 0;
-  if (target) for (const ss of routed) if (routeSession(ss, target, routing, truncated)) demoted += ss.length;
-  const routingEntry = entry('routing', demoted === 0 ? baseline : replayAll(routed, 'observed', fee).cost,
+  const routed = alone((ss) => (target && routeSession(ss, target, routing, truncated) ? ss.length : 0));
+  const routingEntry = entry('routing', routed.cost,
     target
       ? `Whole sessions moved to ${target.entry.id} when every response was at most ${routing.maxOutput} output tokens, none truncated, and every prompt fit in ${Math.round(routing.contextShare * 100)}% of its context window; token counts converted between tokenizers by characters per token; quality not checked.`
       : 'No active Haiku model in the catalog to route to.',
-    { target: target?.entry.id ?? null, requests_demoted: demoted, share: pct(demoted, requests) });
+    { target: target?.entry.id ?? null, requests_demoted: routed.changed, share: pct(routed.changed, requests) });
 
   // batching
-  const batched = clone(shapes);
-  let deferred = 0;
-  for (const ss of batched) deferred += batchSession(ss, deferrable);
-  const batching = entry('batching', deferred === 0 ? baseline : replayAll(batched, 'observed', fee).cost,
+  const batched = alone((ss) => batchSession(ss, deferrable));
+  const batching = entry('batching', batched.cost,
     'Requests tagged or ruled deferrable (tag defer=…, or a record marked deferrable) priced at Batch API rates (50% off every line), cache behaviour unchanged (batch cache hits are best-effort); ' +
-      (deferred === 0 ? 'none of this traffic was marked deferrable (interactive sessions such as Claude Code are not).' : 'the rest needed an interactive answer.'),
-    { requests_batched: deferred, share: pct(deferred, requests) });
+      (batched.changed === 0 ? 'none of this traffic was marked deferrable (interactive sessions such as Claude Code are not).' : 'the rest needed an interactive answer.'),
+    { requests_batched: batched.changed, share: pct(batched.changed, requests) });
 
   // output caps
-  const capped = clone(shapes);
-  const caps = outputCaps(capped.flat(), capPct, truncated);
-  let cut = 0;
-  for (const ss of capped) cut += capSession(ss, caps);
-  const output = entry('output_caps', cut === 0 ? baseline : replayAll(capped, 'observed', fee).cost,
+  const caps = outputCaps(shapes.flat(), capPct, truncated);
+  const capped = alone((ss) => capSession(ss, caps));
+  const output = entry('output_caps', capped.cost,
     `max_tokens per model at the p${capPct} of its observed untruncated output lengths; answers longer than the cap stop there and the cut tokens are assumed unneeded (run-away output); later prompts not shortened.`,
-    { caps: [...caps].map(([m, c]) => `${m.entry.id}=${c}`).join(', '), answers_cut: cut });
+    { caps: [...caps].map(([m, c]) => `${m.entry.id}=${c}`).join(', '), answers_cut: capped.changed });
 
   // compression
-  const compressed = clone(shapes);
-  let events = 0;
-  for (const ss of compressed) events += compressSession(ss, compression, target, fee);
-  const compressionEntry = entry('compression', events === 0 ? baseline : replayAll(compressed, 'observed', fee).cost,
+  const compressed = alone((ss) => compressSession(ss, compression, target, fee));
+  const compressionEntry = entry('compression', compressed.cost,
     `When a prompt passes ${compression.triggerTokens} tokens, history older than the last ${compression.keepTurns} requests is replaced by a ${compression.summaryTokens}-token summary written by ${target?.entry.id ?? 'the same model'} (its input uncached); the cache breaks after tools + system at that request and is written again.`,
-    { compactions: events });
+    { compactions: compressed.changed });
 
   // all together, lever by lever (the waterfall), ending with every lever on: interactions counted
   const all = clone(shapes);
