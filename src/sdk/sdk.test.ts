@@ -119,13 +119,17 @@ describe('withClawback around the official SDK', () => {
     assert.equal(rec.stream, true);
   });
 
-  it('passes countTokens through and records it at no cost (the API does not bill it)', async () => {
+  it('passes countTokens and models through and records them at no cost (the API does not bill them)', async () => {
     const { data, response } = await client.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'Count me, please' }] }).withResponse();
     assert.ok(data.input_tokens > 0);
     const rec = await recordOf(response.headers.get('request-id'));
     assert.equal(rec.endpoint, 'count_tokens');
     assert.equal(rec.costPico, 0n);
     assert.equal(emu.ledger.entries().filter((e) => e.requestId === rec.requestId).length, 0);
+    const { data: models, response: mr } = await client.models.list().withResponse();
+    assert.ok(models.data.some((m) => m.id === MODEL));
+    const mrec = await recordOf(mr.headers.get('request-id'));
+    assert.deepEqual([mrec.endpoint, mrec.method, mrec.status, mrec.costPico], ['models', 'GET', 200, 0n]);
   });
 
   it('records an error answer (unknown model: 404) as an error at no cost, and the caller gets the SDK\'s error', async () => {
@@ -213,6 +217,8 @@ describe('withClawback around the official SDK', () => {
     for await (const r of await client.messages.batches.results(batch.id)) seen.push(r.custom_id);
     assert.deepEqual(seen.sort(), ['a', 'b']);
     await client.clawback.flush();
+    const created = (await client.clawback.store.query({})).filter((r) => r.endpoint === 'batches' && r.method === 'POST');
+    assert.deepEqual(created.map((r) => [r.batchId, r.costPico]), [[batch.id, 0n]], 'the create is recorded with its batch id, at no cost');
     const recs = (await client.clawback.store.query({})).filter((r) => r.source === 'batch' && r.batchId === batch.id);
     assert.equal(recs.length, 2);
     for (const r of recs) {
