@@ -5,7 +5,7 @@
  * one fed with the bodies clawback sends (to plan the next request) and one fed with the bodies the client sent
  * (the baseline for savings attribution).
  */
-import { LOOKBACK_POSITIONS, PromptCacheStore, commitCache, planCache, type CachePlan } from '../emulator/prompt-cache.js';
+import { LOOKBACK_POSITIONS, PromptCacheStore, TTL_MS, commitCache, planCache, type CachePlan } from '../emulator/prompt-cache.js';
 import type { CacheTtl, PrefixAnalysis, PrefixBlock } from '../wire/prefix.js';
 
 export { LOOKBACK_POSITIONS, TTL_MS } from '../emulator/prompt-cache.js';
@@ -33,6 +33,14 @@ export class CacheShadow {
     commitCache(this.store, plan);
     // Keep the shadow bounded: expired entries are dropped every so often.
     if (++this.commits % 500 === 0) this.store.prune(plan.start);
+  }
+
+  /** Records an entry the API evidently holds (it read it), refreshed at `start`. */
+  remember(space: string, block: PrefixBlock, start: number, ttl: CacheTtl = '5m'): void {
+    const prior = this.store.get(space, block.hash);
+    const expiresAt = start + TTL_MS[prior?.ttl ?? ttl];
+    if (prior && prior.expiresAt >= expiresAt) return;
+    this.store.put({ workspace: space, hash: block.hash, tokens: block.cumTokens, ttl: prior?.ttl ?? ttl, expiresAt, writtenAt: start });
   }
 
   live(space: string, hash: string, now: number): boolean {

@@ -205,3 +205,34 @@ test('a timestamp in the system prompt: named as the buster, and the lever stops
   assert.ok(withLever.cost * 100n <= without.cost * 101n, `${withLever.cost} vs ${without.cost}`);
   assert.equal(withLever.f.totals.misses['buster:volatile_text'], steps.length - 2);
 });
+
+test('a restarted gateway against a warm cache claims no saving it cannot prove, then attributes again', async () => {
+  const clock = new ManualClock();
+  const start = clock.now();
+  const emulator = await startEmulator({ port: 0, clock });
+  const steps = workload('support', { style: 'naive', count: 1 });
+  const half = Math.floor(steps.length / 2);
+  const records: UsageRecord[][] = [];
+  try {
+    for (const part of [steps.slice(0, half), steps.slice(half)]) {
+      const store = openSqliteStore(':memory:', { flushMs: 0, flushOnExit: false });
+      const gateway = await startGateway({ port: 0, upstream: emulator.url, store, planner: createPlanner([createCachingLever({ now: () => clock.now() })]) });
+      try {
+        await driveWorkload({ url: gateway.url, steps: part, advanceTo: (ms) => clock.set(start + ms) });
+        await gateway.drain();
+        records.push(await store.query({}));
+      } finally {
+        await gateway.close();
+        await store.close();
+      }
+    }
+  } finally {
+    await emulator.close();
+  }
+  const [first, ...rest] = records[1]!;
+  assert.ok(first!.cacheReadTokens > 0, 'the API still had the conversation cached');
+  assert.equal(first!.savingsPico.caching, undefined, 'no baseline the lever can stand behind');
+  // The next turn reads what the first one wrote, as the lever predicted: its saving is attributed again.
+  assert.ok(rest[0]!.cacheReadTokens > first!.cacheReadTokens);
+  assert.notEqual(rest[0]!.savingsPico.caching, undefined);
+});

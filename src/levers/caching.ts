@@ -139,6 +139,14 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
     if (last) odds.expect(last.hash, memo.bucket, at);
   }
 
+  /** Whether the API read what the lever's shadow predicted, within 2% of the prompt (token estimates are estimates). */
+  function inSync(memo: Memo, read: number, actual: number): boolean {
+    const predicted = memo.sentPlan.usage.cache_read_input_tokens;
+    const est = memo.sent.totalTokens;
+    const scaled = est > 0 && actual > 0 ? (predicted * actual) / est : predicted;
+    return Math.abs(read - scaled) <= Math.max(1, actual * 0.02);
+  }
+
   function describe(p: Placement, applied: boolean): string {
     const added = p.markers.filter((m) => !m.client).map((m) => `${m.why} ${m.ttl}`);
     const raised = p.markers.filter((m) => m.client).map((m) => `${m.block.path} to ${m.ttl}`);
@@ -248,6 +256,7 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
       if (mode !== 'enforce' || !memo || !priced || !ok(outcome.status)) return null;
       const tk = priced.tokens;
       const actual = tk.input + tk.cache_write_5m + tk.cache_write_1h + tk.cache_read;
+      if (!inSync(memo, tk.cache_read, actual)) return null; // the shadows do not know this cache: no honest baseline
       const u = memo.basePlan.usage;
       const est = u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
       const scale = (n: number): number => (est > 0 && actual > 0 ? Math.floor((n * actual) / est) : n);
@@ -264,8 +273,18 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
       return baseline.total + priced.breakdown.server_tools - priced.total;
     },
 
-    observe(plan: RequestPlan): void {
+    observe(plan: RequestPlan, outcome: Outcome): void {
+      const memo = memos.get(plan);
       memos.delete(plan);
+      const tk = outcome.priced?.tokens;
+      if (!memo || !tk || !ok(outcome.status) || mode !== 'enforce') return;
+      const actual = tk.input + tk.cache_write_5m + tk.cache_write_1h + tk.cache_read;
+      if (inSync(memo, tk.cache_read, actual)) return;
+      // The API read more than the shadow knew of (say, after a restart): the deepest block within what it read was
+      // cached, so the shadow learns it. (The client shadow is left alone; attribution skips such requests.)
+      const readEst = actual > 0 ? (tk.cache_read * memo.sent.totalTokens) / actual : tk.cache_read;
+      const hit = [...memo.sent.blocks].reverse().find((b) => b.cumTokens <= readEst + 1);
+      if (hit && tk.cache_read > 0) leverShadow.remember(memo.space, hit, memo.t);
     },
   };
   return lever;
