@@ -130,3 +130,28 @@ test('admin routes: bearer token, ?token= once then a session cookie, 401 otherw
     /refusing to listen on 0\.0\.0\.0 without CLAWBACK_ADMIN_TOKEN/,
   );
 });
+
+test('keys through the JSON API: create (shown once), list, revoke; admin token required', async () => {
+  const h = await startHarness();
+  try {
+    const url = `${h.gw.url}/clawback/api/keys`;
+    const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    assert.equal((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' })).status, 401);
+    const bad = await fetch(url, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'ci', budget: '5/week' }) });
+    assert.equal(bad.status, 400);
+    const created = await fetch(url, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'ci', tags: { team: 'infra' }, budget: '5/day' }) });
+    assert.equal(created.status, 201);
+    const c = (await created.json()) as { key: string; name: string; budget: { limit_usd: number; period: string } };
+    assert.match(c.key, /^sk-clawback-/);
+    assert.deepEqual(c.budget, { limit_usd: 5, period: 'day' });
+    const listed = (await (await fetch(url, { headers: auth })).json()) as { keys: Record<string, unknown>[] };
+    assert.equal(listed.keys.length, 1);
+    assert.ok(!JSON.stringify(listed).includes(c.key), 'a listing never shows the key');
+    assert.equal((await h.send(userMessage('hello'), { 'x-api-key': c.key })).status, 200);
+    assert.ok(h.gw.monitor.ledger.getRules().some((r) => r.name === 'key:ci'), 'its budget is enforced at once');
+    assert.equal((await fetch(`${url}/ci`, { method: 'DELETE', headers: auth })).status, 200);
+    assert.equal((await h.send(userMessage('hello'), { 'x-api-key': c.key })).status, 401);
+  } finally {
+    await h.close();
+  }
+});
