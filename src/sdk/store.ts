@@ -1,7 +1,8 @@
 /**
  * The wrapper's usage store. A SQLite path opens at once (synchronously), so `client.clawback.store` is the real
  * store from the start; a postgres:// URL opens in the background, and records appended meanwhile are queued and
- * handed over once it is open. A store that fails to open is logged once; its records are dropped (metering never
+ * handed over once it is open. API keys are hashed with the salt the store keeps, so the gateway and the wrapper
+ * writing to one store hash a key the same way. A store that fails to open is logged once; its records are dropped (metering never
  * breaks the caller's requests).
  */
 import { randomBytes } from 'node:crypto';
@@ -17,14 +18,17 @@ export interface WrapperStore {
   readonly owned: boolean;
 }
 
-function saltOf(store: UsageStore): string | null {
+/** The salt a store keeps (SQLite answers at once, Postgres with a promise), or null when it keeps none. */
+async function saltOf(store: UsageStore): Promise<string | null> {
   const s = store as UsageStore & { keySalt?: unknown };
-  return typeof s.keySalt === 'function' ? (s.keySalt as () => string)() : null;
+  if (typeof s.keySalt !== 'function') return null;
+  const v: unknown = await (s.keySalt as () => unknown).call(store);
+  return typeof v === 'string' && v ? v : null;
 }
 
 export function wrapperStore(db: string | UsageStore, keySalt: string | undefined, warn: (m: string) => void): WrapperStore {
   const fallbackSalt = keySalt ?? randomBytes(16).toString('hex');
-  if (typeof db !== 'string') return { store: db, owned: false, salt: async () => keySalt ?? saltOf(db) ?? fallbackSalt };
+  if (typeof db !== 'string') return { store: db, owned: false, salt: async () => keySalt ?? (await saltOf(db)) ?? fallbackSalt };
   if (!isPostgresUrl(db)) {
     const s = openSqliteStore(db);
     return { store: s, owned: true, salt: async () => keySalt ?? s.keySalt() };
@@ -62,5 +66,5 @@ export function wrapperStore(db: string | UsageStore, keySalt: string | undefine
       await (await opening)?.close();
     },
   };
-  return { store, owned: true, salt: async () => keySalt ?? (saltOf((await opening) ?? store) ?? fallbackSalt) };
+  return { store, owned: true, salt: async () => keySalt ?? (await saltOf((await opening) ?? store)) ?? fallbackSalt };
 }
