@@ -1,5 +1,6 @@
 /** `clawback gateway`: run the metering proxy until SIGTERM/SIGINT (which flush the store before exit). */
 import { configPath, loadConfigFile } from '../config.js';
+import { createDefaultPlanner } from '../levers/defaults.js';
 import { loadCatalog } from '../pricing/catalog.js';
 import type { GatewayOptions } from '../gateway/server.js';
 import { startMonitoredGateway } from '../monitor/start.js';
@@ -21,8 +22,11 @@ export const gatewayCommand: Command = {
   description: [
     'Runs a proxy in front of the Claude API. Point any client at it:',
     '  ANTHROPIC_BASE_URL=http://127.0.0.1:8787',
-    'Every request under /v1/ is relayed untouched (streams chunk by chunk) and metered to the pico-dollar into the',
-    'usage store. Clients keep their own API keys (stored only as a salted hash and the last four characters);',
+    'Every request under /v1/ is relayed (streams chunk by chunk) and metered to the pico-dollar into the usage store.',
+    'The levers run on /v1/messages: caching places cache_control breakpoints (on by default; it cannot change an',
+    'answer); routing and output budgets only observe unless the config\'s "levers" section enforces them.',
+    'The header x-clawback-optimize: off skips every lever for one request.',
+    'Clients keep their own API keys (stored only as a salted hash and the last four characters);',
     'with ANTHROPIC_API_KEY set, the gateway sends that key upstream instead. SIGTERM or SIGINT flushes the store',
     'and exits.',
   ].join('\n'),
@@ -33,6 +37,9 @@ export const gatewayCommand: Command = {
       config,
       env: io.env,
       catalog: loadCatalog({ overrides: config['pricing'] }),
+      // The levers: caching on (it cannot change an answer), routing and output budgets in observe mode unless the
+      // config's "levers" section says otherwise.
+      planner: createDefaultPlanner(config),
     };
     const port = int(args, 'port');
     if (port !== undefined) opts.port = port;
