@@ -14,6 +14,7 @@
  * `x-clawback-session` and `x-clawback-optimize: off` headers are read and stripped before sending.
  */
 import Anthropic, { type BaseAnthropic, type ClientOptions } from '@anthropic-ai/sdk';
+import { ConfigError } from '../config.js';
 import { createDefaultPlanner } from '../levers/defaults.js';
 import { getDefaultCatalog } from '../pricing/catalog.js';
 import type { GatewayHook } from '../gateway/hooks.js';
@@ -38,12 +39,16 @@ export interface ClawbackHandle {
 
 export type ClawbackClient<T extends BaseAnthropic> = T & { readonly clawback: ClawbackHandle };
 
+/** Marks clawback's middleware, so a client is never wrapped twice (every request would be metered twice). */
+const MARK = Symbol.for('clawback.sdk.middleware');
+
 function warn(message: string): void {
   process.stderr.write(`clawback sdk: ${message}\n`);
 }
 
 export function withClawback<T extends BaseAnthropic>(client: T, options: ClawbackOptions = {}): ClawbackClient<T> {
   const o = checkOptions(options);
+  if (client.middleware.some((m) => MARK in m)) throw new ConfigError('withClawback: this client already goes through clawback');
   const env = o.env ?? process.env;
   const { store, owned, salt } = wrapperStore(o.db ?? (env['CLAWBACK_DB'] || DEFAULT_DB), o.keySalt, warn);
   const pending = new Set<Promise<void>>();
@@ -64,6 +69,7 @@ export function withClawback<T extends BaseAnthropic>(client: T, options: Clawba
     storePrompts: o.storePrompts ?? false,
     hooks,
   });
+  Object.defineProperty(middleware, MARK, { value: true });
   const wrapped = client.withOptions({ middleware: [...client.middleware, middleware] });
   let closing: Promise<void> | null = null;
   const flush = async (): Promise<void> => {

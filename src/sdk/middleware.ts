@@ -20,7 +20,7 @@ import { CopyTap, LineTap, SseTap, type BodyTap } from '../metering/taps.js';
 import { buildRecord, endpointOf, newTrace, type Trace } from '../metering/trace.js';
 import type { PrefixFingerprint, UsageRecord, UsageStore } from '../store/record.js';
 import { ApiError, errorBody, newRequestId } from '../wire/errors.js';
-import { jobFor, prefixFingerprints } from '../gateway/fingerprints.js';
+import { createFingerprinter, type Fingerprinter } from '../gateway/fingerprints.js';
 import type { GatewayContext, GatewayHook } from '../gateway/hooks.js';
 import { tapResponse, type BodyEnd } from './tap-body.js';
 
@@ -73,9 +73,16 @@ function isAbort(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
 
-/** Prompt-prefix fingerprints of the body sent, on a later turn of the event loop (after the caller got its answer). */
-function fingerprints(body: Readonly<Obj>, model: CatalogModel | null): Promise<PrefixFingerprint[]> {
-  return new Promise((resolve) => setImmediate(() => resolve(prefixFingerprints(body, jobFor(model)))));
+/**
+ * Prompt-prefix fingerprints of the body sent, after the caller got its answer: the gateway's fingerprinter, shared
+ * by every wrapped client (large bodies on its worker thread when running compiled, small ones on a later turn of
+ * the event loop; the thread is unref'd and started only when a large body comes).
+ */
+let shared: Fingerprinter | null = null;
+function fingerprints(sent: RequestInit['body'], body: Readonly<Obj>, model: CatalogModel | null): Promise<PrefixFingerprint[]> {
+  shared ??= createFingerprinter();
+  const bytes = typeof sent === 'string' && sent.length >= 32 * 1024 ? Buffer.from(sent) : null;
+  return shared.compute(bytes, body, model);
 }
 
 export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
@@ -177,7 +184,7 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
       }
       const p = (async () => {
         try {
-          const prefix = endpoint === 'messages' && sent ? await fingerprints(sent, plan?.model ?? null) : [];
+          const prefix = endpoint === 'messages' && sent ? await fingerprints(sendBody, sent, plan?.model ?? null) : [];
           env.store.append(prefix.length > 0 ? { ...rec, prefix } : rec);
         } catch (err) {
           env.warn(`metering failed, the request was not recorded: ${(err as Error).message}`);

@@ -60,6 +60,7 @@ describe('withClawback around the official SDK', () => {
     assert.equal(plain.middleware.length, 0, 'the original client gets no middleware');
     assert.equal(wrapped.middleware.length, 1);
     assert.throws(() => withClawback(plain, { optimize: 'yes' } as never), /invalid option "optimize"/);
+    assert.throws(() => withClawback(wrapped, { db: ':memory:' }), /already goes through clawback/, 'wrapping twice would meter twice');
     return wrapped.clawback.close();
   });
 
