@@ -72,7 +72,12 @@ export class ContinuationOdds {
       c.total = Math.ceil(c.total / 2);
       c.continued = Math.floor(c.continued / 2);
     }
+    this.counts.delete(bucket);
     this.counts.set(bucket, c);
+    if (this.counts.size > this.maxPending) {
+      const oldest = this.counts.keys().next();
+      if (!oldest.done) this.counts.delete(oldest.value);
+    }
     this.pending.delete(hash);
     this.pending.set(hash, { at, bucket });
     if (this.pending.size > this.maxPending) {

@@ -191,7 +191,10 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
       const analysis = fixed ? analyzePrefix(body, popts) : base;
       const turnGap = odds.continues(analysis.blocks.map((b) => b.hash), t);
       if (turnGap !== null) gaps.addGap(`turn:${space}`, turnGap);
-      const bucket = messages.length <= 1 ? 'first' : 'later';
+      // Continuation odds are learned per application: per shared head (the system prompt, else the tools) and turn
+      // kind, so a chat and a one-off Q&A behind the same key do not blur each other's odds.
+      const head = [...analysis.blocks].reverse().find((b) => b.section !== 'messages');
+      const bucket = `${space}:${head?.hash ?? '-'}:${messages.length <= 1 ? 'first' : 'later'}`;
 
       const anchor = leverShadow.deepestLive(space, analysis.blocks, t);
       const lastBlock = [...analysis.blocks].reverse().find((b) => b.cacheable);
@@ -208,7 +211,7 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
         stopAt: volatile,
         minTokens,
         rates: m.standard,
-        continuation: odds.odds(`${space}:${bucket}`),
+        continuation: odds.odds(bucket),
         turnTtl: chooseTtl(m.standard, gaps.gapsOf(`turn:${space}`), sizes),
         headTtl: (b) => {
           const own = gaps.gapsOf(`h:${space}:${b.hash}`);
@@ -245,7 +248,7 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
         },
       };
       plan.decisions.push(decision);
-      const memo: Memo = { space, sessionKey, model: m, input, base, sent: analysis, basePlan, sentPlan, bucket: `${space}:${bucket}`, t, sortKeys: sess?.sortKeys ?? false };
+      const memo: Memo = { space, sessionKey, model: m, input, base, sent: analysis, basePlan, sentPlan, bucket, t, sortKeys: sess?.sortKeys ?? false };
       memos.set(plan, memo);
       learn(memo);
     },
