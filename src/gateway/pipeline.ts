@@ -152,7 +152,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
     trace.attribution = ctx.attribution;
     if (!metered) return;
     const sent = ctx.plan?.body ?? ctx.body;
-    const prefix = endpoint === 'messages' && sent ? await env.fingerprinter.compute(sentBytes, sent, ctx.plan?.model ?? null) : [];
+    const prefix = endpoint === 'messages' && sent && env.settings.fingerprints ? await env.fingerprinter.compute(sentBytes, sent, ctx.plan?.model ?? null) : [];
     const rec = buildRecord(trace, { catalog: env.catalog, planner: ctx.optimize ? env.planner : null, plan: ctx.plan, body: ctx.body, storePrompts: env.settings.storePrompts, prefix });
     env.store.append(rec);
     for (const h of env.hooks) {
