@@ -5,12 +5,10 @@
  * `--source` forces the kind.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { isPostgresUrl } from '../store/open.js';
 import { claudeCodeRoots, readClaudeCode, type ReadOptions } from './claude-code.js';
 import { readGeneric } from './generic.js';
 import type { SourceKind, SourceStats } from './record.js';
 import { RecordTable } from './record-table.js';
-import { readStore } from './store-source.js';
 
 export const SOURCE_KINDS = ['claude-code', 'store', 'jsonl', 'csv', 'admin-api'] as const;
 
@@ -30,6 +28,11 @@ function head(path: string, bytes: number): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Same test as store/open.ts, without loading the store (and its native SQLite module) for log files. */
+function isPostgresUrl(s: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(s);
 }
 
 export function detectKind(path: string): Exclude<SourceKind, 'admin-api'> {
@@ -69,7 +72,7 @@ export async function loadSources(paths: readonly string[], opts: LoadOptions = 
   for (const p of targets) {
     const kind = opts.source ?? detectKind(p);
     if (kind === 'claude-code') claude.push(p);
-    else if (kind === 'store') stats.push(await readStore(p, table, { ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.until !== undefined ? { until: opts.until } : {}) }));
+    else if (kind === 'store') stats.push(await (await import('./store-source.js')).readStore(p, table, { ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.until !== undefined ? { until: opts.until } : {}) }));
     else stats.push((await readGeneric(p, kind, table)).stats);
   }
   if (claude.length > 0) stats.unshift((await readClaudeCode(claude, { ...opts, table })).stats);
