@@ -53,6 +53,7 @@ export interface CacheForensics {
 }
 
 export const NO_SESSION = '(none)';
+const HOUR_MS = 3_600_000;
 export const NO_PREFIX = '(no breakpoint)';
 
 export function emptyStats(): CacheStats {
@@ -112,12 +113,17 @@ export function cacheForensics(records: readonly UsageRecord[], catalog: Catalog
   // Who read what each writer wrote.
   const writers: Writer[] = [];
   const byRecord = new Map<string, Writer>();
+  let oldest = 0;
   for (const r of recs) {
     const total = r.inputTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens + r.cacheReadTokens;
     const k = scaleOf(r, total);
+    // An entry lives at most an hour past the request that last wrote or read it, and a reader after that would
+    // have covered the write already: writers older than an hour are done with.
+    while (oldest < writers.length && writers[oldest]!.rec.startedAt < r.startedAt - HOUR_MS) oldest++;
     if (r.cacheReadTokens > 0) {
       const hashes = new Map(r.prefix.map((f) => [f.h, f.t]));
-      for (const w of writers) {
+      for (let wi = oldest; wi < writers.length; wi++) {
+        const w = writers[wi]!;
         if (w.covered >= w.to - w.from || w.rec.keyHash !== r.keyHash) continue;
         let common = 0;
         for (let i = w.rec.prefix.length - 1; i >= 0; i--) {
