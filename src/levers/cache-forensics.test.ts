@@ -86,3 +86,8 @@ test('failed requests and other endpoints are left out', () => {
   const count: UsageRecord = { ...rec('a', [['s', 3000]], { read: 0, w5: 0 }), endpoint: 'count_tokens' };
   assert.equal(cacheForensics([ok, failed, count], catalog).totals.requests, 1);
 });
+
+test('writes without prefix fingerprints cannot be traced and are not counted as waste', () => {
+  const w: UsageRecord = { ...rec('a', [['s', 3000]], { read: 0, w5: 3000 }, 'cold'), prefix: [] };
+  assert.equal(cacheForensics([w], catalog).totals.neverReadTokens, 0);
+});

@@ -9,7 +9,8 @@
  * same workspace that reads R' tokens and shares the prompt's first S tokens (deepest common fingerprint hash) has
  * read min(S, R') of them. What no later request covered was written for nothing. The newest turn a session
  * ends on can never be read (nobody knows a turn is the last), so the figure is also given without the last
- * request of each session: the steady-state waste.
+ * request of each session: the steady-state waste. Records without fingerprints (the gateway's `fingerprints: false`)
+ * cannot be traced and count as read.
  */
 import type { Catalog } from '../pricing/catalog.js';
 import { priceUsage } from '../pricing/cost.js';
@@ -140,7 +141,9 @@ export function cacheForensics(records: readonly UsageRecord[], catalog: Catalog
     }
     const written = r.cacheWrite5mTokens + r.cacheWrite1hTokens;
     if (written > 0) {
-      const w: Writer = { rec: r, from: r.cacheReadTokens, to: r.cacheReadTokens + written, k, covered: 0, last: r.sessionId !== null && lastOfSession.get(r.sessionId) === r.id };
+      // Without fingerprints (the gateway's `fingerprints: false`) nobody can tell what was read: not counted as waste.
+      const covered = r.prefix.length === 0 ? written : 0;
+      const w: Writer = { rec: r, from: r.cacheReadTokens, to: r.cacheReadTokens + written, k, covered, last: r.sessionId !== null && lastOfSession.get(r.sessionId) === r.id };
       writers.push(w);
       byRecord.set(r.id, w);
     }
