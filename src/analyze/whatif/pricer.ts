@@ -32,6 +32,9 @@ export class Pricer {
   /** ...and by a string key for any other geo (rare). */
   private readonly byGeo = new Map<string, Sum>();
   private priced: Pico = 0n;
+  /** Consecutive requests are mostly on the same model: skip the map lookup. */
+  private lastModel: CatalogModel | null = null;
+  private lastSlots: (Sum | undefined)[] | undefined;
   readonly tokens: Lines = { input: 0, write5m: 0, write1h: 0, read: 0, output: 0 };
 
   constructor(private readonly fee: Pico) {}
@@ -43,7 +46,7 @@ export class Pricer {
     t.write1h += l.write1h;
     t.read += l.read;
     t.output += l.output;
-    this.priced += extra;
+    if (extra !== 0n) this.priced += extra;
     if (model.tiers.length > 0 || steps.length > 0) {
       this.priced += priceResolved(model, this.fee, usageOf(l, mods, web, steps), { batch: mods.batch }).total;
       return;
@@ -54,8 +57,10 @@ export class Pricer {
       s = this.byGeo.get(key);
       if (!s) this.byGeo.set(key, (s = newSum(model, mods)));
     } else {
-      let slots = this.byModel.get(model);
+      let slots = model === this.lastModel ? this.lastSlots : this.byModel.get(model);
       if (!slots) this.byModel.set(model, (slots = []));
+      this.lastModel = model;
+      this.lastSlots = slots;
       const at = (mods.batch ? 2 : 0) + (mods.fast ? 1 : 0);
       s = slots[at];
       if (!s) slots[at] = s = newSum(model, mods);
