@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -85,6 +85,22 @@ test('keeps the larger output whichever order the duplicate lines come in', asyn
     assert.equal(stats.duplicates, 1);
     assert.equal(table.size, 1);
     assert.equal(table.output(0), 300);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--since skips files last written before it (their lines can only be older)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clawback-cc-old-'));
+  try {
+    mkdirSync(join(dir, 'p'));
+    const line = JSON.stringify({ type: 'assistant', sessionId: 's', requestId: 'r', timestamp: '2026-01-01T10:00:00Z', message: { id: 'm', model: 'claude-opus-4-7', usage: { input_tokens: 1, output_tokens: 1 } } });
+    writeFileSync(join(dir, 'p', 'old.jsonl'), `${line}\n`);
+    utimesSync(join(dir, 'p', 'old.jsonl'), new Date('2026-01-01T11:00:00Z'), new Date('2026-01-01T11:00:00Z'));
+    const skipped = await readClaudeCode([dir], { jobs: 1, since: Date.parse('2026-06-01T00:00:00Z') });
+    assert.equal(skipped.stats.files, 0);
+    const read = await readClaudeCode([dir], { jobs: 1, since: Date.parse('2026-01-01T00:00:00Z') });
+    assert.equal(read.table.size, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -48,6 +48,8 @@ export interface ReadOptions {
   readonly parallelAbove?: number;
   /** Called after each file (main-thread parsing) or each worker (parallel), with bytes done and total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Epoch ms: files last written before this cannot hold a newer line and are not read. */
+  readonly since?: number;
   /** Add to this table (other sources may already be in it); a new one by default. */
   readonly table?: RecordTable;
 }
@@ -105,7 +107,13 @@ function merge(into: SourceStats, s: SourceStats): void {
 /** Reads every log file under the given folders (or files). */
 export async function readClaudeCode(paths: readonly string[], opts: ReadOptions = {}): Promise<ClaudeCodeResult> {
   const stats = newStats('claude-code', paths.join(','));
-  const files = paths.flatMap(findLogFiles).map((path) => ({ path, size: statSync(path).size }));
+  const files = paths
+    .flatMap(findLogFiles)
+    .map((path) => {
+      const st = statSync(path);
+      return { path, size: st.size, mtime: st.mtimeMs };
+    })
+    .filter((f) => opts.since === undefined || f.mtime >= opts.since);
   const total = files.reduce((a, f) => a + f.size, 0);
   const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), files.length));
   const table = opts.table ?? new RecordTable();
