@@ -93,7 +93,7 @@ h1{font-size:22px}h2{font-size:17px;margin-top:28px}
 .kpi b{display:block;font-size:20px}
 svg{width:100%;height:auto;font-size:11px;fill:#333}
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #e3e3e3;padding:4px 6px;text-align:right}
-td:first-child,th:first-child{text-align:left}td.a{text-align:left;color:#555;font-size:12px}
+td:first-child,th:first-child{text-align:left}td.a,th.a{text-align:left;color:#555;font-size:12px}
 .muted{color:#777}.warn{color:#b00}
 </style></head><body>
 <h1>clawback analyze</h1>
@@ -111,7 +111,7 @@ ${hbars(a.byModel)}
 ${waterfall(r)}
 <h2>What if</h2>
 <p class="muted">Savings are measured against a replay of the traffic as it was (${esc(usd(w.replayBaseline))}; actual bill ${esc(usd(w.actual))}). Cache engine: ${esc(w.cacheEngine)}.</p>
-<table><tr><th>lever</th><th>would cost</th><th>saving</th><th>assumption</th></tr>${whatifRows}</table>
+<table><tr><th>lever</th><th>would cost</th><th>saving</th><th class="a">assumption</th></tr>${whatifRows}</table>
 <h2>By ${esc(a.by)}</h2>
 ${tableHtml(a.groups, a.by)}
 <h2>Top sessions</h2>
