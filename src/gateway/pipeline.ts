@@ -59,16 +59,27 @@ export function endpointOf(path: string): Endpoint {
   return 'other';
 }
 
-function forwardHeaders(h: IncomingHttpHeaders): { forward: Record<string, string | string[]>; plain: Record<string, string> } {
+/**
+ * `forward`: what goes upstream (hop-by-hop and clawback's own headers dropped). `plain`: the same, flattened, for
+ * hooks. `own`: clawback's x-clawback-* headers, which the levers may read (e.g. x-clawback-model-pin) but the
+ * upstream never sees.
+ */
+function forwardHeaders(h: IncomingHttpHeaders): { forward: Record<string, string | string[]>; plain: Record<string, string>; own: Record<string, string> } {
   const forward: Record<string, string | string[]> = {};
   const plain: Record<string, string> = {};
+  const own: Record<string, string> = {};
   for (const k in h) {
     const v = h[k];
-    if (v === undefined || DROP_REQUEST.has(k) || k.startsWith('x-clawback-')) continue;
+    if (v === undefined || DROP_REQUEST.has(k)) continue;
+    const flat = Array.isArray(v) ? v.join(', ') : v;
+    if (k.startsWith('x-clawback-')) {
+      own[k] = flat;
+      continue;
+    }
     forward[k] = v;
-    plain[k] = Array.isArray(v) ? v.join(', ') : v;
+    plain[k] = flat;
   }
-  return { forward, plain };
+  return { forward, plain, own };
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -130,7 +141,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
   const metered = path.startsWith('/v1/');
   const endpoint = endpointOf(path);
   const ch = readClawbackHeaders(req.headers);
-  const { forward, plain } = forwardHeaders(req.headers);
+  const { forward, plain, own } = forwardHeaders(req.headers);
   const key = clientKey(req.headers);
   const trace: Trace = newTrace({
     id, method, path, endpoint, startedAt,
@@ -152,8 +163,11 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
     trace.attribution = ctx.attribution;
     if (!metered) return;
     const sent = ctx.plan?.body ?? ctx.body;
+    // Settle the levers now, synchronously, before any await: a client's next turn may arrive while fingerprints
+    // are computed, and the levers must have learned from this one by then (the SDK wrapper settles the same way).
+    const settled = buildRecord(trace, { catalog: env.catalog, planner: ctx.optimize ? env.planner : null, plan: ctx.plan, body: ctx.body, storePrompts: env.settings.storePrompts, prefix: [] });
     const prefix = endpoint === 'messages' && sent && env.settings.fingerprints ? await env.fingerprinter.compute(sentBytes, sent, ctx.plan?.model ?? null) : [];
-    const rec = buildRecord(trace, { catalog: env.catalog, planner: ctx.optimize ? env.planner : null, plan: ctx.plan, body: ctx.body, storePrompts: env.settings.storePrompts, prefix });
+    const rec = prefix.length > 0 ? { ...settled, prefix } : settled;
     env.store.append(rec);
     for (const h of env.hooks) {
       try {
@@ -215,7 +229,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
 
   // plan
   if (endpoint === 'messages' && ctx.body) {
-    const plan = newRequestPlan({ body: ctx.body, attribution: ctx.attribution, headers: plain, catalog: env.catalog, deferMs: ch.deferMs });
+    const plan = newRequestPlan({ body: ctx.body, attribution: ctx.attribution, headers: { ...plain, ...own }, catalog: env.catalog, deferMs: ch.deferMs });
     ctx.plan = plan;
     if (ctx.optimize && env.planner) await runPlanner(env.planner, plan, (m) => process.stderr.write(`clawback gateway: ${m}\n`));
   }

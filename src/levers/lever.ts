@@ -24,7 +24,7 @@ export interface RequestPlan {
   /** The body to send; starts as `original`. A lever that changes it assigns a new object (copy-on-write). */
   body: Record<string, unknown>;
   readonly attribution: Attribution;
-  /** Lower-cased request headers (after clawback's own x-clawback-* headers were read). */
+  /** Lower-cased request headers, clawback's own x-clawback-* included (levers may read them; they are never forwarded). */
   readonly headers: Readonly<Record<string, string>>;
   readonly catalog: Catalog;
   /** Catalog entry for body.model, or null when the catalog does not know it (levers then do nothing). */

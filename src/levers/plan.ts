@@ -11,7 +11,7 @@ export interface PlanInput {
   /** The parsed body as the client sent it. */
   readonly body: Readonly<Record<string, unknown>>;
   readonly attribution: Attribution;
-  /** Lower-cased request headers, without clawback's own x-clawback-* headers. */
+  /** Lower-cased request headers as the client sent them, clawback's own x-clawback-* headers included (they are never forwarded). */
   readonly headers: Readonly<Record<string, string>>;
   readonly catalog: Catalog;
   readonly deferMs: number | null;

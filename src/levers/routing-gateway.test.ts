@@ -67,6 +67,13 @@ describe('routing lever through the gateway', () => {
     await r.arrayBuffer();
     assert.equal(emu.ledger.entries().at(-1)!.model, 'claude-sonnet-4-6');
   });
+
+  it('a client pinned by the x-clawback-model-pin header keeps its model', async () => {
+    const r = await send({ 'x-clawback-model-pin': '1' });
+    assert.equal(r.headers.get('x-clawback-model'), 'claude-sonnet-4-6');
+    await r.arrayBuffer();
+    assert.equal(emu.ledger.entries().at(-1)!.model, 'claude-sonnet-4-6');
+  });
 });
 
 /** A relay between the gateway and the emulator that keeps the exact bytes of every request body it forwards. */

@@ -98,11 +98,15 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
 
     // attribute: the wrapper's own tags and session, then the request's x-clawback-* headers (stripped before sending)
     const plain: Record<string, string> = {};
+    const own: Record<string, string> = {};
     const forward = new Headers();
     let tagHeader: string | undefined;
     for (const [k, v] of request.headers) {
       if (k === 'x-clawback-tags') tagHeader = v;
-      if (k.startsWith('x-clawback-')) continue;
+      if (k.startsWith('x-clawback-')) {
+        own[k] = v; // the levers may read clawback's own headers (x-clawback-model-pin); the API never sees them
+        continue;
+      }
       plain[k] = v;
       forward.set(k, v);
     }
@@ -135,7 +139,7 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
       }
     }
     if (endpoint === 'messages' && body) {
-      plan = newRequestPlan({ body, attribution: trace.attribution, headers: plain, catalog: env.catalog, deferMs: ch.deferMs });
+      plan = newRequestPlan({ body, attribution: trace.attribution, headers: { ...plain, ...own }, catalog: env.catalog, deferMs: ch.deferMs });
       if (optimize && env.planner) await runPlanner(env.planner, plan, env.warn);
     }
     const ctx: Mutable<GatewayContext> = {
