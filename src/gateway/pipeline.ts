@@ -9,7 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Catalog } from '../pricing/catalog.js';
-import { newRequestPlan, runPlanner } from '../levers/plan.js';
+import { continuationFor, newRequestPlan, runPlanner } from '../levers/plan.js';
 import type { Planner } from '../levers/planner.js';
 import type { UsageStore } from '../store/record.js';
 import { batchResultRecord } from '../metering/batch-results.js';
@@ -20,6 +20,7 @@ import { attribute, clientKey, last4, readClawbackHeaders } from './attribution.
 import { batchPath, rewriteResultsUrls, succeededResult } from './batches.js';
 import type { Fingerprinter } from './fingerprints.js';
 import type { Endpoint, GatewayContext, GatewayHook } from './hooks.js';
+import { relayContinued } from './continue.js';
 import { buildRecord, newTrace, type Trace } from './meter.js';
 import type { GatewaySection } from './options.js';
 import { relay } from './relay.js';
@@ -292,6 +293,15 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
   // batch objects: results_url rewritten to the gateway (the body is small; it is read whole)
   if (bp && bp.action !== 'results' && up.status < 300 && contentType.includes('json') && (!encoding || encoding === 'identity')) {
     await relayBatchObject(env, req, res, up, headers, trace);
+    return record();
+  }
+
+  // an answer the output lever's cap may cut, which its config says to continue: read whole, continued if cut
+  const cont = endpoint === 'messages' && up.status === 200 && ctx.optimize && sentBody && contentType.includes('json') && (!encoding || encoding === 'identity')
+    ? continuationFor(env.planner, ctx.plan) : null;
+  if (cont && sentBody) {
+    await relayContinued({ upstream: env.upstream, path: path + search, forward, sent: sentBody, policy: cont, signal: ac.signal }, up, headers, res, trace);
+    trace.endedAt = Date.now();
     return record();
   }
 

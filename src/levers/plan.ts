@@ -5,6 +5,7 @@
  */
 import type { Catalog } from '../pricing/catalog.js';
 import type { Attribution, RequestPlan } from './lever.js';
+import type { OutputBudgetLever } from './output-budget.js';
 import type { Planner } from './planner.js';
 
 export interface PlanInput {
@@ -30,4 +31,33 @@ export async function runPlanner(planner: Planner, plan: RequestPlan, warn: (mes
     warn(`a lever failed, the request goes as sent: ${(err as Error).message}`);
     plan.body = plan.original as Record<string, unknown>;
   }
+}
+
+/** What continuing a truncated answer needs to know about one request (see output-budget-continue.ts). */
+export interface ContinuationPolicy {
+  /** The client's own max_tokens: the follow-ups together never go past it. */
+  readonly clientMax: number;
+  /** Follow-up calls at most (`levers.output.max_continuations`). */
+  readonly maxCalls: number;
+  /** Tells the output lever an answer it truncated was continued (its `continued` statistic). */
+  note(): void;
+}
+
+function isOutputLever(l: Planner['levers'][number]): l is OutputBudgetLever {
+  return l.name === 'output' && 'decisionFor' in l && 'noteContinuation' in l;
+}
+
+/**
+ * Whether an answer to this request that stops at `max_tokens` should be continued: the output lever enforced a
+ * cap below the client's own limit on it and its config (section or route) says to continue. Null otherwise,
+ * including with the planner skipped (`x-clawback-optimize: off`).
+ */
+export function continuationFor(planner: Planner | null, plan: RequestPlan | null): ContinuationPolicy | null {
+  if (!planner || !plan) return null;
+  const lever = planner.levers.find(isOutputLever);
+  const d = lever?.decisionFor(plan);
+  if (!lever || !d || !d.applied || !d.continueTruncated || d.cap === null || d.clientMax === null) return null;
+  const sentMax = plan.body['max_tokens'];
+  if (typeof sentMax !== 'number' || sentMax >= d.clientMax || lever.config.max_continuations < 1) return null;
+  return { clientMax: d.clientMax, maxCalls: lever.config.max_continuations, note: () => lever.noteContinuation(plan) };
 }
