@@ -32,11 +32,13 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     io.stdout.write('clawback 0.1.0\n');
     return 0;
   }
-  const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`clawback: unknown command "${name}" (see clawback --help)\n`);
     return 2;
   }
+  // Only the command that runs is loaded (and what it imports): `analyze` never pulls in the gateway or the SDK.
+  const cmd: Command = await entry.load();
   try {
     const args = parseArgs(rest, cmd.flags, cmd.name);
     if (args.flags['help'] === true) {
