@@ -12,7 +12,7 @@ import { isMessageResponse, canContinue } from '../levers/output-budget-continue
 import { continueAnswer } from '../metering/continuation.js';
 import { traceJson } from '../metering/response.js';
 import type { Trace } from './meter.js';
-import { UpstreamError, type Upstream, type UpstreamResponse } from './upstream.js';
+import { UpstreamError, type CancelSignal, type Upstream, type UpstreamResponse } from './upstream.js';
 
 type Obj = Record<string, unknown>;
 
@@ -23,7 +23,7 @@ export interface ContinueInput {
   readonly forward: Readonly<Record<string, string | string[]>>;
   readonly sent: Readonly<Obj>;
   readonly policy: ContinuationPolicy;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
 }
 
 async function readAll(body: UpstreamResponse['body']): Promise<Buffer> {

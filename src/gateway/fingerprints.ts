@@ -8,8 +8,11 @@
 import { Worker } from 'node:worker_threads';
 import type { CatalogModel } from '../pricing/catalog.js';
 import type { PrefixFingerprint } from '../store/record.js';
+import { fingerprintsOf } from '../metering/prefix-fingerprints.js';
 import { analyzePrefix } from '../wire/prefix.js';
 import type { TokenizerFamily } from '../wire/tokens.js';
+
+export { fingerprintsOf, sharedFingerprints } from '../metering/prefix-fingerprints.js';
 
 export interface FingerprintJob {
   readonly family: TokenizerFamily;
@@ -19,11 +22,7 @@ export interface FingerprintJob {
 export function prefixFingerprints(body: Readonly<Record<string, unknown>>, job: FingerprintJob): PrefixFingerprint[] {
   try {
     const a = analyzePrefix(body as Record<string, unknown>, { family: job.family, toolOverhead: job.toolOverhead });
-    const bp = new Map(a.breakpoints.map((x) => [x.block.index, x.ttl]));
-    return a.blocks.map((blk) => {
-      const ttl = bp.get(blk.index);
-      return ttl ? { i: blk.index, h: blk.hash, t: blk.cumTokens, bp: ttl } : { i: blk.index, h: blk.hash, t: blk.cumTokens };
-    });
+    return fingerprintsOf(a.blocks, a.breakpoints);
   } catch {
     return [];
   }

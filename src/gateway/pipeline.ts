@@ -18,7 +18,7 @@ import { ApiError, newRequestId } from '../wire/errors.js';
 import { idMinter } from './ids.js';
 import { attribute, clientKey, last4, readClawbackHeaders } from './attribution.js';
 import { batchPath, rewriteResultsUrls, succeededResult } from './batches.js';
-import type { Fingerprinter } from './fingerprints.js';
+import { sharedFingerprints, type Fingerprinter } from './fingerprints.js';
 import type { Endpoint, GatewayContext, GatewayHook } from './hooks.js';
 import { relayContinued } from './continue.js';
 import { buildRecord, newTrace, type Trace } from './meter.js';
@@ -26,7 +26,7 @@ import type { GatewaySection } from './options.js';
 import { relay } from './relay.js';
 import { sendApiError } from './respond.js';
 import { CopyTap, LineTap, SseTap, decodingTap, type BodyTap } from './taps.js';
-import { UpstreamError, type Upstream, type UpstreamResponse } from './upstream.js';
+import { Cancel, UpstreamError, type Upstream, type UpstreamResponse } from './upstream.js';
 
 export interface PipelineEnv {
   readonly upstream: Upstream;
@@ -150,7 +150,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
     keyLast4: key ? last4(key) : null,
   });
 
-  const ac = new AbortController();
+  const ac = new Cancel();
   res.on('close', () => {
     if (!res.writableFinished) ac.abort();
   });
@@ -166,8 +166,11 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
     const sent = ctx.plan?.body ?? ctx.body;
     // Settle the levers now, synchronously, before any await: a client's next turn may arrive while fingerprints
     // are computed, and the levers must have learned from this one by then (the SDK wrapper settles the same way).
+    const fingerprint = endpoint === 'messages' && sent !== null && env.settings.fingerprints;
+    // The caching lever analysed the body it sent: its analysis gives the fingerprints (taken before settling).
+    const shared = fingerprint && ctx.optimize ? sharedFingerprints(env.planner, ctx.plan) : null;
     const settled = buildRecord(trace, { catalog: env.catalog, planner: ctx.optimize ? env.planner : null, plan: ctx.plan, body: ctx.body, storePrompts: env.settings.storePrompts, prefix: [] });
-    const prefix = endpoint === 'messages' && sent && env.settings.fingerprints ? await env.fingerprinter.compute(sentBytes, sent, ctx.plan?.model ?? null) : [];
+    const prefix = shared ?? (fingerprint && sent ? await env.fingerprinter.compute(sentBytes, sent, ctx.plan?.model ?? null) : []);
     const rec = prefix.length > 0 ? { ...settled, prefix } : settled;
     env.store.append(rec);
     for (const h of env.hooks) {
@@ -260,7 +263,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
 
   let up: UpstreamResponse;
   try {
-    up = await env.upstream.send({ method, path: path + search, headers: forward, body: out, signal: ac.signal });
+    up = await env.upstream.send({ method, path: path + search, headers: forward, body: out, signal: ac });
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err;
     trace.retries = err.retries;
@@ -300,7 +303,7 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
   const cont = endpoint === 'messages' && up.status === 200 && ctx.optimize && sentBody && contentType.includes('json') && (!encoding || encoding === 'identity')
     ? continuationFor(env.planner, ctx.plan) : null;
   if (cont && sentBody) {
-    await relayContinued({ upstream: env.upstream, path: path + search, forward, sent: sentBody, policy: cont, signal: ac.signal }, up, headers, res, trace);
+    await relayContinued({ upstream: env.upstream, path: path + search, forward, sent: sentBody, policy: cont, signal: ac }, up, headers, res, trace);
     trace.endedAt = Date.now();
     return record();
   }

@@ -2,6 +2,7 @@
  * The connection to the upstream API: one keep-alive undici Agent and `undici.request` (no fetch or web streams on
  * the hot path: measured 3-4x slower here). `send` retries per retry.ts while nothing has been relayed yet.
  */
+import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import type { RetryPolicy } from './options.js';
@@ -15,13 +16,28 @@ export interface UpstreamResponse {
   readonly retries: number;
 }
 
+/**
+ * Cancels one proxied request's upstream call(s) when its client goes away: an EventEmitter with `aborted`, which
+ * undici accepts as a signal. Made for every request, it costs ~0.2 us where an AbortController costs ~6 us.
+ */
+export class Cancel extends EventEmitter {
+  aborted = false;
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
+  }
+}
+
+export type CancelSignal = AbortSignal | Cancel;
+
 export interface SendOptions {
   readonly method: string;
   readonly path: string;
   readonly headers: Record<string, string | string[]>;
   /** A buffer (retryable) or a stream (sent once), or null. */
   readonly body: Buffer | Readable | null;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
 }
 
 export type UpstreamFailure = 'unreachable' | 'timeout' | 'aborted';
@@ -94,7 +110,7 @@ export function createUpstream(
   };
 }
 
-function classify(err: unknown, signal: AbortSignal): UpstreamFailure {
+function classify(err: unknown, signal: CancelSignal): UpstreamFailure {
   if (signal.aborted) return 'aborted';
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
     return err instanceof undiciErrors.ConnectTimeoutError ? 'unreachable' : 'timeout';
@@ -102,15 +118,17 @@ function classify(err: unknown, signal: AbortSignal): UpstreamFailure {
   return 'unreachable';
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: CancelSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted || ms <= 0) return resolve();
     const t = setTimeout(done, ms);
     function done(): void {
       clearTimeout(t);
-      signal.removeEventListener('abort', done);
+      if (signal instanceof Cancel) signal.off('abort', done);
+      else signal.removeEventListener('abort', done);
       resolve();
     }
-    signal.addEventListener('abort', done, { once: true });
+    if (signal instanceof Cancel) signal.once('abort', done);
+    else signal.addEventListener('abort', done, { once: true });
   });
 }

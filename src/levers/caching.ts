@@ -15,7 +15,7 @@
 import { priceResolved } from '../pricing/cost.js';
 import type { CatalogModel } from '../pricing/catalog.js';
 import type { Usage } from '../pricing/usage.js';
-import { analyzePrefix, type PrefixAnalysis, type PrefixBlock } from '../wire/prefix.js';
+import { analyzePrefix, type CacheTtl, type PrefixAnalysis, type PrefixBlock } from '../wire/prefix.js';
 import type { LeverDecisionRecord } from '../store/record.js';
 import { applyMarkers, sortToolUseInputs } from './cache-apply.js';
 import { findBuster, isBuster, type Buster, type Seen } from './cache-busters.js';
@@ -53,6 +53,15 @@ interface Memo {
   /** When the lever planned the request, on its clock (TTLs are measured from here). */
   readonly t: number;
   readonly sortKeys: boolean;
+  /** The body the lever left in plan.body, and the breakpoints it carries (its analysis is `sent`). */
+  readonly out: Readonly<Record<string, unknown>>;
+  readonly breakpoints: readonly SentBreakpoint[];
+}
+
+/** A breakpoint of the body sent: the block it sits on and its TTL. */
+export interface SentBreakpoint {
+  readonly block: PrefixBlock;
+  readonly ttl: CacheTtl;
 }
 
 interface Session {
@@ -68,6 +77,13 @@ export interface CachingLever extends Lever {
    * model switch would throw away. For the routing lever's stickiness, and the planner's weighing of levers.
    */
   warmTokens(body: Readonly<Record<string, unknown>>, model: CatalogModel, attribution: Attribution, modelId?: string): number;
+  /**
+   * The prefix analysis of the body this lever left in `plan.body` (its blocks and hashes; cache_control markers
+   * change no hash) with the breakpoints that body carries: what prompt-prefix fingerprints are made of, so the
+   * gateway and SDK wrapper need not analyse the body again. Null when the lever did not plan the request, a later
+   * step replaced the body, or the plan was settled already.
+   */
+  sentPrefix(plan: RequestPlan): { readonly analysis: PrefixAnalysis; readonly breakpoints: readonly SentBreakpoint[] } | null;
 }
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
@@ -163,6 +179,10 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
       const a = analyzePrefix(body, { family: model.entry.tokenizer, toolOverhead: model.entry.tool_use_system_prompt_tokens, ...(modelId !== undefined ? { model: modelId } : {}) });
       return leverShadow.deepestLive(attribution.keyHash ?? '-', a.blocks, now())?.cumTokens ?? 0;
     },
+    sentPrefix(plan) {
+      const memo = memos.get(plan);
+      return memo && memo.out === plan.body ? { analysis: memo.sent, breakpoints: memo.breakpoints } : null;
+    },
     plan(plan) {
       const m = plan.model;
       const messages = plan.body['messages'];
@@ -248,7 +268,11 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
         },
       };
       plan.decisions.push(decision);
-      const memo: Memo = { space, sessionKey, model: m, input, base, sent: analysis, basePlan, sentPlan, bucket, t, sortKeys: sess?.sortKeys ?? false };
+      const memo: Memo = {
+        space, sessionKey, model: m, input, base, sent: analysis, basePlan, sentPlan, bucket, t, sortKeys: sess?.sortKeys ?? false,
+        // Sorted keys the lever did not apply: plan.body is not the body analysed, so nothing is shared.
+        out: applied || !fixed ? plan.body : body, breakpoints: applied ? placement.breakpoints : analysis.breakpoints,
+      };
       memos.set(plan, memo);
       learn(memo);
     },
