@@ -13,6 +13,7 @@ import { basename, dirname, sep } from 'node:path';
 import type { Usage } from '../pricing/usage.js';
 import { noteMalformed, type AnalyzeRecord, type SourceStats } from './record.js';
 import type { RecordTable } from './record-table.js';
+import { scanLine, type LineFields } from './claude-code-scan.js';
 
 export interface ParsedLine {
   /** message.id + requestId, or null when either is missing (such lines are never deduped). */
@@ -37,20 +38,7 @@ export function fileContext(path: string): { session: string; project: string; s
   return { session: basename(path, '.jsonl'), project: basename(dirname(path)), subagent: false };
 }
 
-/** The fields of a billed line; `usage` is the parsed usage object. */
-interface Fields {
-  readonly type: unknown;
-  readonly ts: unknown;
-  readonly requestId: unknown;
-  readonly sessionId: unknown;
-  readonly sidechain: boolean;
-  readonly msgId: unknown;
-  readonly model: unknown;
-  readonly stop: unknown;
-  readonly usage: unknown;
-}
-
-function fieldsOf(obj: unknown): Fields | null {
+function fieldsOf(obj: unknown): LineFields | null {
   if (!isObj(obj)) return null;
   const message = obj['message'];
   if (!isObj(message)) return null;
@@ -69,13 +57,18 @@ function fieldsOf(obj: unknown): Fields | null {
 
 /** Parses one line that mentions "usage"; returns null for lines that carry no billed usage. Malformed lines go to stats. */
 export function parseLine(line: string, ctx: ReturnType<typeof fileContext>, stats: SourceStats, where: () => string): ParsedLine | null {
-  let f: Fields | null;
+  let f: LineFields | null;
   try {
     f = fieldsOf(JSON.parse(line));
   } catch (err) {
     noteMalformed(stats, where(), (err as Error).message);
     return null;
   }
+  return billed(f, ctx, stats, where);
+}
+
+/** The record of a line's fields (from the scanner or JSON.parse), or null when the line is not a billed request. */
+export function billed(f: LineFields | null, ctx: ReturnType<typeof fileContext>, stats: SourceStats, where: () => string): ParsedLine | null {
   if (f === null || f.type !== 'assistant' || !isObj(f.usage)) return null;
   const model = str(f.model);
   if (model === null || model === '<synthetic>') return null;
@@ -136,7 +129,9 @@ export async function parseFile(path: string, stats: SourceStats, table: RecordT
       return;
     }
     if (!hasUsage) return;
-    const p = parseLine(view.toString('utf8', a, b + 1), ctx, stats, where);
+    // The targeted scanner reads the fields from the bytes; a line in an unusual shape goes through JSON.parse.
+    const f = scanLine(view, a, b + 1);
+    const p = f !== null ? billed(f, ctx, stats, where) : parseLine(view.toString('utf8', a, b + 1), ctx, stats, where);
     if (p) table.add(p.record, p.key);
   };
   try {

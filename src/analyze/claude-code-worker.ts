@@ -13,7 +13,7 @@ async function run(job: Job): Promise<void> {
   const table = new RecordTable();
   for (const f of job.files) await parseFile(f, stats, table);
   const t = table.serialize();
-  parentPort?.postMessage({ table: t, stats }, [t.nums, t.ids, t.flags]);
+  parentPort?.postMessage({ table: t, stats }, [t.nums, t.ids, t.flags, t.keyLens]);
 }
 
 run(workerData as Job).catch((err: unknown) => {

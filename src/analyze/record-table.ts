@@ -6,9 +6,10 @@
  * Dedupe: `add` with a key (message id + request id) keeps one row per key; of two rows with the same key the one
  * with more output tokens wins (usage only grows while a response streams, so the larger count is the final one).
  */
-import { tokenLines, type TokenLines, type Usage } from '../pricing/usage.js';
+import { tokenLines, type TokenLines, type Usage, type UsageIteration } from '../pricing/usage.js';
 import type { AnalyzeRecord } from './record.js';
 
+const NO_STEPS: readonly UsageIteration[] = Object.freeze([]);
 const F_BATCH = 1;
 const F_FAST = 2;
 const F_DEFERRABLE = 4;
@@ -27,7 +28,10 @@ export interface SerializedTable {
   readonly ids: ArrayBuffer;
   readonly flags: ArrayBuffer;
   readonly strings: string[];
-  readonly keys: (string | null)[];
+  /** The dedupe keys, joined (one string crosses threads far faster than an array of them)... */
+  readonly keyText: string;
+  /** ...and each key's length, -1 for a row without a key. */
+  readonly keyLens: ArrayBuffer;
   readonly extra: [number, Extra][];
 }
 
@@ -94,8 +98,9 @@ export class RecordTable {
     return id < 0 ? null : (this.strings[id] ?? null);
   }
 
-  private grow(): void {
-    const cap = this.flags.length * 2;
+  private grow(min = 0): void {
+    let cap = this.flags.length * 2;
+    while (cap < min) cap *= 2;
     const nums = new Float64Array(NUMS * cap);
     nums.set(this.nums);
     const ids = new Int32Array(IDS * cap);
@@ -195,6 +200,23 @@ export class RecordTable {
     const a = this.nums;
     return { input: a[o + INPUT] ?? 0, cache_write_5m: a[o + W5] ?? 0, cache_write_1h: a[o + W1H] ?? 0, cache_read: a[o + READ] ?? 0, output: a[o + OUTPUT] ?? 0 };
   }
+  batch(i: number): boolean {
+    return ((this.flags[i] ?? 0) & F_BATCH) !== 0;
+  }
+  fast(i: number): boolean {
+    return ((this.flags[i] ?? 0) & F_FAST) !== 0;
+  }
+  geo(i: number): string | null {
+    return this.str(this.ids[i * IDS + GEO] ?? -1);
+  }
+  webSearches(i: number): number {
+    return this.nums[i * NUMS + WEB] ?? 0;
+  }
+  /** Extra billed steps (compaction iterations) of row i; empty for almost every row. */
+  steps(i: number): readonly UsageIteration[] {
+    const u = this.extra.get(i)?.usage;
+    return u?.iterations ? u.iterations.filter((it) => it && it.type !== 'message') : NO_STEPS;
+  }
   deferrable(i: number): boolean {
     return ((this.flags[i] ?? 0) & F_DEFERRABLE) !== 0;
   }
@@ -249,7 +271,8 @@ export class RecordTable {
       ids: this.ids.slice(0, this.size * IDS).buffer,
       flags: this.flags.slice(0, this.size).buffer,
       strings: this.strings,
-      keys: this.keys,
+      keyText: this.keys.join(''),
+      keyLens: Int32Array.from(this.keys, (k) => (k === null ? -1 : k.length)).buffer,
       extra: [...this.extra],
     };
   }
@@ -259,31 +282,36 @@ export class RecordTable {
     const nums = new Float64Array(t.nums);
     const ids = new Int32Array(t.ids);
     const flags = new Uint8Array(t.flags);
+    const lens = new Int32Array(t.keyLens);
     const remap = t.strings.map((s) => this.intern(s));
     const extra = new Map(t.extra);
     this.duplicates += t.duplicates;
+    if (this.size + t.size > this.flags.length) this.grow(this.size + t.size);
+    const into = this.nums;
+    const intoIds = this.ids;
+    let at = 0;
     for (let i = 0; i < t.size; i++) {
-      const key = t.keys[i] ?? null;
+      const len = lens[i] ?? -1;
+      const key = len < 0 ? null : t.keyText.slice(at, (at += len));
       const output = nums[i * NUMS + OUTPUT] ?? 0;
       let row = this.size;
       if (key !== null) {
-        const at = this.keyRow.get(key);
-        if (at !== undefined) {
+        const prev = this.keyRow.get(key);
+        if (prev !== undefined) {
           this.duplicates++;
-          if (output <= (this.nums[at * NUMS + OUTPUT] ?? 0)) continue;
-          row = at;
+          if (output <= (into[prev * NUMS + OUTPUT] ?? 0)) continue;
+          row = prev;
           this.extra.delete(row);
         } else this.keyRow.set(key, row);
       }
       if (row === this.size) {
-        if (this.size === this.flags.length) this.grow();
         this.size++;
         this.keys.push(key);
       }
-      this.nums.set(nums.subarray(i * NUMS, i * NUMS + NUMS), row * NUMS);
+      for (let c = 0; c < NUMS; c++) into[row * NUMS + c] = nums[i * NUMS + c] ?? 0;
       for (let c = 0; c < IDS; c++) {
         const id = ids[i * IDS + c] ?? -1;
-        this.ids[row * IDS + c] = id < 0 ? -1 : (remap[id] ?? -1);
+        intoIds[row * IDS + c] = id < 0 ? -1 : (remap[id] ?? -1);
       }
       this.flags[row] = flags[i] ?? 0;
       const x = extra.get(i);

@@ -33,17 +33,23 @@ export function retokenize(tokens: number, from: CatalogModel, to: CatalogModel)
   return Math.round((tokens * CHARS_PER_TOKEN_X10[from.entry.tokenizer]) / CHARS_PER_TOKEN_X10[to.entry.tokenizer]);
 }
 
-/**
- * Routing: a session is demoted whole (sticky, so no cache is thrown away mid-session) when every response was
- * short and none was truncated, and the target is cheaper. Returns true when it demoted.
- */
-export function routeSession(shapes: Shape[], target: CatalogModel, rule: RoutingRule, truncated: (row: number) => boolean): boolean {
+/** Whether routing would demote the session (see routeSession), without changing it. */
+export function canRoute(shapes: readonly Shape[], target: CatalogModel, rule: RoutingRule, truncated: (row: number) => boolean): boolean {
   if (shapes.length === 0) return false;
   for (const s of shapes) {
     if (s.model === target || s.fast || s.model.standard.input <= target.standard.input) return false;
     if (s.output > rule.maxOutput || truncated(s.row)) return false;
     if (retokenize(s.prompt, s.model, target) > target.entry.context_window * rule.contextShare) return false;
   }
+  return true;
+}
+
+/**
+ * Routing: a session is demoted whole (sticky, so no cache is thrown away mid-session) when every response was
+ * short and none was truncated, and the target is cheaper. Returns true when it demoted.
+ */
+export function routeSession(shapes: Shape[], target: CatalogModel, rule: RoutingRule, truncated: (row: number) => boolean): boolean {
+  if (!canRoute(shapes, target, rule, truncated)) return false;
   for (const s of shapes) {
     const from = s.model;
     s.prompt = retokenize(s.prompt, from, target);

@@ -13,7 +13,7 @@
 import type { CatalogModel } from '../../pricing/catalog.js';
 import type { Pico } from '../../pricing/money.js';
 import type { UsageIteration } from '../../pricing/usage.js';
-import type { Pricer } from './pricer.js';
+import type { Lines, Pricer } from './pricer.js';
 
 export type TtlPolicy = 'observed' | '5m' | '1h' | 'adaptive' | 'none';
 
@@ -42,6 +42,10 @@ export interface Shape {
 
 const TTL_MS = { '5m': 5 * 60_000, '1h': 60 * 60_000 } as const;
 
+/** Scratch token lines handed to the pricer (which copies them): no object per replayed request. */
+const lines: Lines = { input: 0, write5m: 0, write1h: 0, read: 0, output: 0 };
+const oracleMods = { batch: true, geo: null as string | null, fast: false };
+
 /** Replays one session's shapes (in time order) under a TTL policy into `pricer`. */
 export function replaySession(shapes: readonly Shape[], policy: TtlPolicy, pricer: Pricer): void {
   // The first request may read what an earlier session left (the API reported it): start with that much cached.
@@ -66,7 +70,12 @@ export function replaySession(shapes: readonly Shape[], policy: TtlPolicy, price
       const next = shapes[k + 1];
       ttl = next !== undefined && next.ts - s.ts > TTL_MS['5m'] && next.ts - s.ts <= TTL_MS['1h'] ? '1h' : '5m';
     }
-    pricer.add(s.model, { input, write5m: ttl === '5m' ? write : 0, write1h: ttl === '1h' ? write : 0, read: hit, output: s.output }, s, s.webSearches, s.steps, s.extra);
+    lines.input = input;
+    lines.write5m = ttl === '5m' ? write : 0;
+    lines.write1h = ttl === '1h' ? write : 0;
+    lines.read = hit;
+    lines.output = s.output;
+    pricer.add(s.model, lines, s, s.webSearches, s.steps, s.extra);
     if (write > 0 || hit > 0) {
       cached = hit + write;
       expires = s.ts + TTL_MS[ttl];
@@ -89,6 +98,12 @@ export function oracleSession(shapes: readonly Shape[], pricer: Pricer): void {
     const hit = prev && prev.model === s.model ? Math.min(s.shared, s.prompt) : 0;
     const fresh = s.prompt - hit;
     const reused = next && next.model === s.model && s.prompt >= s.model.entry.min_cacheable_tokens ? Math.min(fresh, Math.max(0, next.shared - hit)) : 0;
-    pricer.add(s.model, { input: fresh - reused, write5m: reused, write1h: 0, read: hit, output: s.output }, { batch: true, geo: s.geo, fast: false }, s.webSearches, s.steps);
+    lines.input = fresh - reused;
+    lines.write5m = reused;
+    lines.write1h = 0;
+    lines.read = hit;
+    lines.output = s.output;
+    oracleMods.geo = s.geo;
+    pricer.add(s.model, lines, oracleMods, s.webSearches, s.steps);
   }
 }

@@ -13,6 +13,7 @@ import type { Aggregate } from '../aggregate.js';
 import type { RecordTable } from '../record-table.js';
 import {
   batchSession,
+  canRoute,
   capSession,
   compressSession,
   DEFAULT_COMPRESSION,
@@ -69,7 +70,6 @@ function buildShapes(table: RecordTable, agg: Aggregate): { sessions: Shape[][];
     for (let k = start; k < end; k++) {
       const i = order[k]!;
       const l = table.lines(i);
-      const u = table.usage(i);
       const model = agg.rowModel.get(i)!;
       const prompt = l.input + l.cache_write_5m + l.cache_write_1h + l.cache_read;
       const body = table.body(i);
@@ -90,11 +90,11 @@ function buildShapes(table: RecordTable, agg: Aggregate): { sessions: Shape[][];
         tail: l.input,
         output: l.output,
         observedTtl: l.cache_write_1h > l.cache_write_5m ? '1h' : '5m',
-        batch: u.service_tier === 'batch',
-        geo: u.inference_geo ? u.inference_geo : null,
-        fast: u.speed === 'fast',
-        steps: (u.iterations ?? []).filter((it) => it && it.type !== 'message'),
-        webSearches: u.server_tool_use?.web_search_requests ?? 0,
+        batch: table.batch(i),
+        geo: table.geo(i),
+        fast: table.fast(i),
+        steps: table.steps(i),
+        webSearches: table.webSearches(i),
         extra: 0n,
       });
     }
@@ -143,11 +143,13 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
 
   // One lever alone: only the sessions it changes are replayed, before and after (a replay's cost is a sum over
   // sessions, so the unchanged ones cancel out exactly).
-  const alone = (change: (ss: Shape[]) => number): { cost: Pico; changed: number } => {
+  // `mayChange` is a cheap necessary condition for the lever to change a session: the others are not even copied.
+  const alone = (mayChange: (ss: readonly Shape[]) => boolean, change: (ss: Shape[]) => number): { cost: Pico; changed: number } => {
     const before: Shape[][] = [];
     const after: Shape[][] = [];
     let changed = 0;
     for (const ss of shapes) {
+      if (!mayChange(ss)) continue;
       const c = ss.map((x) => ({ ...x }));
       const n = change(c);
       if (n === 0) continue;
@@ -160,7 +162,7 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   };
 
   // routing
-  const routed = alone((ss) => (target && routeSession(ss, target, routing, truncated) ? ss.length : 0));
+  const routed = alone((ss) => target !== null && canRoute(ss, target, routing, truncated), (ss) => (target && routeSession(ss, target, routing, truncated) ? ss.length : 0));
   const routingEntry = entry('routing', routed.cost,
     target
       ? `Whole sessions moved to ${target.entry.id} when every response was at most ${routing.maxOutput} output tokens, none truncated, and every prompt fit in ${Math.round(routing.contextShare * 100)}% of its context window; token counts converted between tokenizers by characters per token; quality not checked.`
@@ -168,7 +170,7 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
     { target: target?.entry.id ?? null, requests_demoted: routed.changed, share: pct(routed.changed, requests) });
 
   // batching
-  const batched = alone((ss) => batchSession(ss, deferrable));
+  const batched = alone((ss) => ss.some((s) => !s.batch && !s.fast && deferrable(s.row)), (ss) => batchSession(ss, deferrable));
   const batching = entry('batching', batched.cost,
     'Requests tagged or ruled deferrable (tag defer=…, or a record marked deferrable) priced at Batch API rates (50% off every line), cache behaviour unchanged (batch cache hits are best-effort); ' +
       (batched.changed === 0 ? 'none of this traffic was marked deferrable (interactive sessions such as Claude Code are not).' : 'the rest needed an interactive answer.'),
@@ -176,13 +178,13 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
 
   // output caps
   const caps = outputCaps(shapes.flat(), capPct, truncated);
-  const capped = alone((ss) => capSession(ss, caps));
+  const capped = alone((ss) => ss.some((s) => s.output > (caps.get(s.model) ?? Infinity)), (ss) => capSession(ss, caps));
   const output = entry('output_caps', capped.cost,
     `max_tokens per model at the p${capPct} of its observed untruncated output lengths; answers longer than the cap stop there and the cut tokens are assumed unneeded (run-away output); later prompts not shortened.`,
     { caps: [...caps].map(([m, c]) => `${m.entry.id}=${c}`).join(', '), answers_cut: capped.changed });
 
   // compression
-  const compressed = alone((ss) => compressSession(ss, compression, target, fee));
+  const compressed = alone((ss) => ss.some((s) => s.prompt > compression.triggerTokens), (ss) => compressSession(ss, compression, target, fee));
   const compressionEntry = entry('compression', compressed.cost,
     `When a prompt passes ${compression.triggerTokens} tokens, history older than the last ${compression.keepTurns} requests is replaced by a ${compression.summaryTokens}-token summary written by ${target?.entry.id ?? 'the same model'} (its input uncached); the cache breaks after tools + system at that request and is written again.`,
     { compactions: compressed.changed });

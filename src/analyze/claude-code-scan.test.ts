@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { scanLine, type LineFields } from './claude-code-scan.js';
+import { fixturePath } from './test-fixtures.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What JSON.parse of the whole line gives for the same fields (the slow path the scanner replaces). */
+function viaJson(line: string): LineFields | null {
+  const o: unknown = JSON.parse(line);
+  if (!isObj(o) || !isObj(o['message'])) return null;
+  const m = o['message'];
+  return { type: o['type'], ts: o['timestamp'], requestId: o['requestId'], sessionId: o['sessionId'], sidechain: o['isSidechain'] === true, msgId: m['id'], model: m['model'], stop: m['stop_reason'], usage: m['usage'] };
+}
+
+const scan = (line: string): LineFields | null => {
+  const b = Buffer.from(line, 'utf8');
+  return scanLine(b, 0, b.length);
+};
+
+test('scanner: every line of the Claude Code fixture gives the fields JSON.parse gives', () => {
+  const root = fixturePath('claude-code');
+  const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.jsonl'));
+  let checked = 0;
+  for (const f of files) {
+    for (const line of readFileSync(join(root, f), 'utf8').split('\n')) {
+      let expected: LineFields | null;
+      try {
+        expected = viaJson(line);
+      } catch {
+        assert.equal(scan(line), null, `malformed line is left to JSON.parse: ${line}`);
+        continue;
+      }
+      const got = scan(line);
+      if (expected !== null) {
+        assert.deepEqual(got, expected, line);
+        checked++;
+      } else assert.equal(got, null);
+    }
+  }
+  assert.ok(checked >= 8, `checked ${checked} lines with a message`);
+});
+
+test('scanner: escapes, whitespace, nested "usage" in content, unicode and repeated keys read as JSON.parse reads them', () => {
+  const lines = [
+    // a tool_use input carrying its own "usage" and "message" keys, inside the content: not the line's usage
+    '{"type":"assistant","message":{"id":"msg_1","content":[{"type":"tool_use","input":{"usage":{"input_tokens":999},"message":{"id":"x"}}}],"model":"claude-sonnet-4-6","stop_reason":null,"usage":{"input_tokens":3,"output_tokens":5}},"requestId":"req_1","timestamp":"2026-11-17T10:00:00.000Z","sessionId":"s1"}',
+    // whitespace everywhere, escaped strings, non-ASCII, a repeated top-level key (the last one wins)
+    ' { "type" : "user" , "type":"assistant", "isSidechain" : true ,\t"message" : { "id" : "msg_\\u0032", "model" : "claude-haiku-4-5", "content" : "caf\u00e9 \\"quoted\\" \\\\", "usage" : { "input_tokens" : 1 , "cache_creation" : { "ephemeral_1h_input_tokens" : 7 } } } , "requestId" : "req_\\"2", "timestamp" : "2026-11-17T10:00:00Z" } ',
+    // numbers, booleans and null elsewhere, an empty message
+    '{"n":-1.5e3,"ok":false,"x":null,"type":"assistant","message":{},"requestId":"r"}',
+  ];
+  for (const line of lines) assert.deepEqual(scan(line), viaJson(line), line);
+});
+
+test('scanner: lines in an unusual shape answer null so the caller falls back to JSON.parse', () => {
+  const odd = [
+    '{"type":"assistant","message":{"id":"m","usage":{"input_tokens":1}},"requestId":"r"', // truncated
+    '{"type":"assistant","message":{"id":"m","usage":{"input_tokens":1}}} trailing', // text after the object
+    '{"type":"assistant","message":{"id":1,"usage":{}}}', // id of another type
+    '{"timestamp":1700000000000,"message":{"usage":{}}}', // timestamp of another type
+    '{"typ\\u0065":"assistant","message":{"usage":{}}}', // key written with an escape
+    '{"type":"assistant","message":{"usage":{}},"message":{"usage":{}}}', // message twice
+    '{"type":"assistant","message":{"usage":[1]}}', // usage not an object
+    '{"type":"assistant","message":{"usage":{"input_tokens":}}}', // usage not JSON
+    '{"type":"assistant","message":"text"}', // message not an object
+    '{"type":"assistant","usage":{}}', // no message at all
+    '{"type":"assistant","message":{"content":"a\u0001b","usage":{}}}', // raw control character in a string
+  ];
+  for (const line of odd) assert.equal(scan(line), null, line);
+});

@@ -1,0 +1,207 @@
+/**
+ * A targeted scanner for Claude Code log lines: reads the few fields a billed line needs (type, timestamp,
+ * requestId, sessionId, isSidechain, and message.id / model / stop_reason / usage) straight from the bytes, without
+ * decoding the line to a string or building the objects JSON.parse would (the message content is most of a line
+ * and is only stepped over). Only the small `usage` object is handed to JSON.parse, so its value is exactly what
+ * parsing the whole line would give.
+ *
+ * It answers `null` whenever the line is not in the plain shape it knows (a key written with escapes, a field of an
+ * unexpected type, a repeated `message`, brackets that do not balance, anything after the closing brace); the
+ * caller then parses the line with JSON.parse, which also reports the malformed ones. Skipped values are checked
+ * for structure (strings closed, brackets balanced), not literal by literal.
+ */
+
+/** The fields of a billed line, as JSON.parse of the whole line would have given them (undefined when absent). */
+export interface LineFields {
+  type: unknown;
+  ts: unknown;
+  requestId: unknown;
+  sessionId: unknown;
+  sidechain: boolean;
+  msgId: unknown;
+  model: unknown;
+  stop: unknown;
+  usage: unknown;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const COLON = 58;
+const LBRACE = 123;
+const RBRACE = 125;
+const LBRACKET = 91;
+const RBRACKET = 93;
+
+const key = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+const K_TYPE = key('type');
+const K_TIMESTAMP = key('timestamp');
+const K_REQUEST_ID = key('requestId');
+const K_SESSION_ID = key('sessionId');
+const K_SIDECHAIN = key('isSidechain');
+const K_MESSAGE = key('message');
+const K_ID = key('id');
+const K_MODEL = key('model');
+const K_STOP = key('stop_reason');
+const K_USAGE = key('usage');
+
+function ws(b: Uint8Array, i: number, end: number): number {
+  while (i < end) {
+    const c = b[i]!;
+    if (c === 32 || c === 10 || c === 13 || c === 9) i++;
+    else break;
+  }
+  return i;
+}
+
+/** Set by `skipString`: whether the string just skipped held a backslash escape. */
+let escaped = false;
+
+/** `b[i]` is an opening quote: the index after the closing one, or -1. */
+function skipString(b: Uint8Array, i: number, end: number): number {
+  escaped = false;
+  for (let j = i + 1; j < end; j++) {
+    const c = b[j]!;
+    if (c === QUOTE) return j + 1;
+    if (c === BACKSLASH) {
+      escaped = true;
+      j++;
+    } else if (c < 32) return -1; // control characters must be escaped in JSON strings
+  }
+  return -1;
+}
+
+/** The index after the value starting at `i` (a string, object, array or scalar), or -1. */
+function skipValue(b: Uint8Array, i: number, end: number): number {
+  const c = b[i];
+  if (c === QUOTE) return skipString(b, i, end);
+  if (c === LBRACE || c === LBRACKET) {
+    let depth = 0;
+    for (let j = i; j < end; j++) {
+      const d = b[j]!;
+      if (d === QUOTE) {
+        j = skipString(b, j, end);
+        if (j < 0) return -1;
+        j--;
+      } else if (d === LBRACE || d === LBRACKET) depth++;
+      else if (d === RBRACE || d === RBRACKET) {
+        if (--depth === 0) return j + 1;
+      }
+    }
+    return -1;
+  }
+  // a scalar: number, true, false or null
+  if (c === undefined || !((c >= 48 && c <= 57) || c === 45 || c === 116 || c === 102 || c === 110)) return -1;
+  let j = i + 1;
+  while (j < end) {
+    const d = b[j]!;
+    if (d === COMMA || d === RBRACE || d === RBRACKET || d === 32 || d === 10 || d === 13 || d === 9) break;
+    j++;
+  }
+  return j;
+}
+
+function is(b: Uint8Array, start: number, end: number, k: Uint8Array): boolean {
+  if (end - start !== k.length) return false;
+  for (let x = 0; x < k.length; x++) if (b[start + x] !== k[x]) return false;
+  return true;
+}
+
+/** The string value at [i, j) (quotes included), or undefined when the value is not a string (caller falls back). */
+function stringAt(b: Buffer, i: number, j: number, hadEscape: boolean): string | undefined {
+  if (b[i] !== QUOTE) return undefined;
+  if (hadEscape) return JSON.parse(b.toString('utf8', i, j)) as string;
+  return b.toString('utf8', i + 1, j - 1);
+}
+
+/** Reads `message`'s fields into `f`; the index after the object, or -1. */
+function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
+  i = ws(b, i + 1, end);
+  if (b[i] === RBRACE) return i + 1;
+  while (i < end) {
+    if (b[i] !== QUOTE) return -1;
+    const ke = skipString(b, i, end);
+    if (ke < 0 || escaped) return -1;
+    const ks = i + 1;
+    const kEnd = ke - 1;
+    i = ws(b, ke, end);
+    if (b[i] !== COLON) return -1;
+    const vs = ws(b, i + 1, end);
+    const ve = skipValue(b, vs, end);
+    if (ve < 0) return -1;
+    const esc = escaped;
+    const len = kEnd - ks;
+    if (len === 2 && is(b, ks, kEnd, K_ID)) {
+      if ((f.msgId = stringAt(b, vs, ve, esc)) === undefined) return -1;
+    } else if (len === 5 && is(b, ks, kEnd, K_MODEL)) {
+      if ((f.model = stringAt(b, vs, ve, esc)) === undefined) return -1;
+    } else if (len === 11 && is(b, ks, kEnd, K_STOP)) {
+      // stop_reason is null while a response streams
+      if (b[vs] === 110) f.stop = null;
+      else if ((f.stop = stringAt(b, vs, ve, esc)) === undefined) return -1;
+    } else if (len === 5 && is(b, ks, kEnd, K_USAGE)) {
+      if (b[vs] !== LBRACE) return -1;
+      try {
+        f.usage = JSON.parse(b.toString('utf8', vs, ve));
+      } catch {
+        return -1;
+      }
+    }
+    i = ws(b, ve, end);
+    if (b[i] === COMMA) i = ws(b, i + 1, end);
+    else if (b[i] === RBRACE) return i + 1;
+    else return -1;
+  }
+  return -1;
+}
+
+/**
+ * The fields of the JSON object line at b[start, end), or null when the line is not in the plain shape this
+ * scanner reads (the caller then uses JSON.parse). A line without a `message` object also answers null.
+ */
+export function scanLine(b: Buffer, start: number, end: number): LineFields | null {
+  const f: LineFields = { type: undefined, ts: undefined, requestId: undefined, sessionId: undefined, sidechain: false, msgId: undefined, model: undefined, stop: undefined, usage: undefined };
+  let message = false;
+  let i = ws(b, start, end);
+  if (b[i] !== LBRACE) return null;
+  i = ws(b, i + 1, end);
+  if (b[i] === RBRACE) return null;
+  while (i < end) {
+    if (b[i] !== QUOTE) return null;
+    const ke = skipString(b, i, end);
+    if (ke < 0 || escaped) return null;
+    const ks = i + 1;
+    const kEnd = ke - 1;
+    const len = kEnd - ks;
+    i = ws(b, ke, end);
+    if (b[i] !== COLON) return null;
+    const vs = ws(b, i + 1, end);
+    let ve: number;
+    if (len === 7 && is(b, ks, kEnd, K_MESSAGE)) {
+      if (message || b[vs] !== LBRACE) return null;
+      message = true;
+      ve = scanMessage(b, vs, end, f);
+      if (ve < 0) return null;
+    } else {
+      ve = skipValue(b, vs, end);
+      if (ve < 0) return null;
+      const esc = escaped;
+      if (len === 4 && is(b, ks, kEnd, K_TYPE)) {
+        if ((f.type = stringAt(b, vs, ve, esc)) === undefined) return null;
+      } else if (len === 9 && is(b, ks, kEnd, K_TIMESTAMP)) {
+        if ((f.ts = stringAt(b, vs, ve, esc)) === undefined) return null;
+      } else if (len === 9 && is(b, ks, kEnd, K_REQUEST_ID)) {
+        if ((f.requestId = stringAt(b, vs, ve, esc)) === undefined) return null;
+      } else if (len === 9 && is(b, ks, kEnd, K_SESSION_ID)) {
+        if ((f.sessionId = stringAt(b, vs, ve, esc)) === undefined) return null;
+      } else if (len === 11 && is(b, ks, kEnd, K_SIDECHAIN)) {
+        f.sidechain = ve - vs === 4 && b[vs] === 116 && b[vs + 1] === 114 && b[vs + 2] === 117 && b[vs + 3] === 101;
+      }
+    }
+    i = ws(b, ve, end);
+    if (b[i] === COMMA) i = ws(b, i + 1, end);
+    else if (b[i] === RBRACE) return message && ws(b, i + 1, end) === end ? f : null;
+    else return null;
+  }
+  return null;
+}
