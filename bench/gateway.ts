@@ -5,6 +5,8 @@
  *   bare     through a bare node:http + undici.request pass-through (streaming both ways), written here
  *   gateway  through `startGateway` with metering on (usage tap, cost, prefix fingerprints, SQLite store)
  *   gw-nofp  the same with `fingerprints: false` (everything metered but the prompt-prefix fingerprints)
+ *   full     the gateway as `clawback gateway` runs it: the default levers (caching enforce, routing and output
+ *            observe) and the monitor hook (budgets, virtual keys, /metrics), metering and fingerprints on
  *
  * Each server runs in its own child process; the load generator (undici, keep-alive) runs in this one. For JSON and
  * SSE answers, at 1 and 32 connections: requests/s, p50 and p99 latency, and gateway vs bare ratios (targets:
@@ -97,6 +99,16 @@ async function runBare(upstream: string): Promise<string> {
   return listen(server);
 }
 
+async function runFull(upstream: string, db: string): Promise<string> {
+  const { startMonitoredGateway } = await import('../src/monitor/start.js');
+  const { createDefaultPlanner } = await import('../src/levers/defaults.js');
+  const gw = await startMonitoredGateway({
+    port: 0, upstream, db, state: `${db}.state`, adminToken: null, planner: createDefaultPlanner({}),
+    settings: { fingerprintThread: process.env['BENCH_FINGERPRINT_THREAD'] !== '0' }, log: () => {},
+  });
+  return gw.url;
+}
+
 async function runGateway(upstream: string, db: string, fingerprints: boolean): Promise<string> {
   const { startGateway } = await import('../src/gateway/server.js');
   const gw = await startGateway({ port: 0, upstream, db, settings: { fingerprints, fingerprintThread: process.env['BENCH_FINGERPRINT_THREAD'] !== '0' } });
@@ -158,9 +170,10 @@ function child(role: string, ...args: string[]): Promise<{ proc: ChildProcess; u
 
 async function main(): Promise<void> {
   const role = process.argv[2];
-  if (role === 'upstream' || role === 'bare' || role === 'gateway' || role === 'gw-nofp') {
+  if (role === 'upstream' || role === 'bare' || role === 'gateway' || role === 'gw-nofp' || role === 'full') {
     const url =
-      role === 'upstream' ? await runUpstream() : role === 'bare' ? await runBare(process.argv[3]!) : await runGateway(process.argv[3]!, process.argv[4]!, role === 'gateway');
+      role === 'upstream' ? await runUpstream() : role === 'bare' ? await runBare(process.argv[3]!)
+        : role === 'full' ? await runFull(process.argv[3]!, process.argv[4]!) : await runGateway(process.argv[3]!, process.argv[4]!, role === 'gateway');
     process.send?.(url);
     // CPU time is the figure a loaded machine distorts least: the parent asks for it around each measurement.
     process.on('message', (m) => {
@@ -179,7 +192,10 @@ async function main(): Promise<void> {
   const bare = await child('bare', up.url);
   const gw = await child('gateway', up.url, join(dir, 'bench.db'));
   const nofp = await child('gw-nofp', up.url, join(dir, 'bench-nofp.db'));
-  const targets = [['direct', up.url, up.proc], ['bare', bare.url, bare.proc], ['gateway', gw.url, gw.proc], ['gw-nofp', nofp.url, nofp.proc]] as const;
+  const full = await child('full', up.url, join(dir, 'bench-full.db'));
+  const targets = [
+    ['direct', up.url, up.proc], ['bare', bare.url, bare.proc], ['gateway', gw.url, gw.proc], ['gw-nofp', nofp.url, nofp.proc], ['full', full.url, full.proc],
+  ] as const;
   console.log(
     `clawback gateway benchmark: best of ${rounds} rounds of ${seconds}s per target, after ${warmup}s warm-up; node ${process.version}; ` +
       `servers in child processes; ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}\n`,
@@ -219,13 +235,15 @@ async function main(): Promise<void> {
           `${(stream ? 'SSE' : 'JSON').padEnd(5)} c=${String(c).padEnd(3)} gateway/bare throughput ${((g.rps / b.rps) * 100).toFixed(1)}% (target >= 85%), ` +
             `added p50 ${((g.p50 - b.p50) * 1000).toFixed(0)} us (target <= 100 us), p50 over direct ${((g.p50 - res['direct']!.p50) * 1000).toFixed(0)} us, ` +
             `CPU per request ${cpuG.toFixed(0)} vs ${cpuB.toFixed(0)} us (bare/gateway ${((cpuB / cpuG) * 100).toFixed(1)}%); ` +
-            `without fingerprints ${((res['gw-nofp']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['gw-nofp']!.p50 - b.p50) * 1000).toFixed(0)} us`,
+            `without fingerprints ${((res['gw-nofp']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['gw-nofp']!.p50 - b.p50) * 1000).toFixed(0)} us; ` +
+            `as \`clawback gateway\` (levers + monitor) ${((res['full']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['full']!.p50 - b.p50) * 1000).toFixed(0)} us, ` +
+            `CPU per request ${cpu['full']!.toFixed(0)} us`,
         );
       }
     }
     console.log('\n' + summary.join('\n'));
   } finally {
-    for (const p of [nofp.proc, gw.proc, bare.proc, up.proc]) p.kill('SIGTERM');
+    for (const p of [full.proc, nofp.proc, gw.proc, bare.proc, up.proc]) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,10 +11,13 @@
 import type { Middleware } from '@anthropic-ai/sdk';
 import type { Catalog, CatalogModel } from '../pricing/catalog.js';
 import type { RequestPlan } from '../levers/lever.js';
-import { newRequestPlan, runPlanner } from '../levers/plan.js';
+import { isMessageResponse } from '../levers/output-budget-continue.js';
+import { continuationFor, newRequestPlan, runPlanner } from '../levers/plan.js';
 import type { Planner } from '../levers/planner.js';
 import { attribute, clientKey, keyHasher, last4, parseTags, readClawbackHeaders } from '../metering/attribution.js';
 import { batchPath, batchResultRecord, succeededResult } from '../metering/batch-results.js';
+import { continueAnswer } from '../metering/continuation.js';
+import { sharedFingerprints } from '../metering/prefix-fingerprints.js';
 import { traceErrorType, traceJson, traceStream } from '../metering/response.js';
 import { CopyTap, LineTap, SseTap, type BodyTap } from '../metering/taps.js';
 import { buildRecord, endpointOf, newTrace, type Trace } from '../metering/trace.js';
@@ -173,6 +176,8 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
     // the prefix fingerprints are computed afterwards, off the caller's path, and the record is appended with them.
     const record = (): void => {
       let rec: UsageRecord;
+      // The caching lever analysed the body it sent: its analysis gives the fingerprints (taken before settling).
+      const shared = endpoint === 'messages' && optimize ? sharedFingerprints(env.planner, plan) : null;
       try {
         rec = buildRecord(trace, { catalog: env.catalog, planner: optimize ? env.planner : null, plan, body, storePrompts: env.storePrompts, prefix: [] });
       } catch (err) {
@@ -188,7 +193,7 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
       }
       const p = (async () => {
         try {
-          const prefix = endpoint === 'messages' && sent ? await fingerprints(sendBody, sent, plan?.model ?? null) : [];
+          const prefix = shared ?? (endpoint === 'messages' && sent ? await fingerprints(sendBody, sent, plan?.model ?? null) : []);
           env.store.append(prefix.length > 0 ? { ...rec, prefix } : rec);
         } catch (err) {
           env.warn(`metering failed, the request was not recorded: ${(err as Error).message}`);
@@ -236,6 +241,46 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
     trace.status = res.status;
     trace.requestId = res.headers.get('request-id');
     const contentType = res.headers.get('content-type') ?? '';
+
+    // An answer the output lever's cap may cut, which its config says to continue: read whole, continued if cut
+    // (one merged JSON message; each call billed: metering/continuation.ts). Streams are never continued.
+    const policy = endpoint === 'messages' && res.status === 200 && optimize && sent && contentType.includes('json') ? continuationFor(env.planner, plan) : null;
+    if (policy && sent) {
+      let out: unknown;
+      try {
+        out = await res.json();
+      } catch (err) {
+        trace.endedAt = Date.now();
+        trace.outcome = callerAborted() ? 'aborted' : 'error';
+        record();
+        throw err;
+      }
+      trace.firstByteAt = Date.now();
+      if (isMessageResponse(out)) {
+        forward.delete('content-length');
+        const more = async (b: Obj): Promise<unknown> => {
+          try {
+            const r = await next({ ...request, headers: forward, body: JSON.stringify(b) });
+            return r.status === 200 ? await r.json() : null;
+          } catch {
+            return null; // a failed follow-up is not billed: the answer so far goes back
+          }
+        };
+        const done = await continueAnswer(more, sent, out, policy);
+        out = done.response;
+        traceJson(trace, out);
+        trace.usage = done.usage;
+      } else traceJson(trace, out);
+      trace.endedAt = Date.now();
+      trace.outcome = 'ok';
+      record();
+      const headers = new Headers(res.headers);
+      headers.delete('content-length');
+      headers.delete('content-encoding');
+      headers.set('x-clawback-request-id', trace.id);
+      if (trace.servedModel !== null) headers.set('x-clawback-model', trace.servedModel);
+      return new Response(JSON.stringify(out), { status: res.status, headers });
+    }
 
     let tap: BodyTap | null = null;
     let sse: SseTap | null = null;
