@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { main } from './main.js';
-import type { CommandIO } from './command.js';
+import { captureIO } from '../testing/cli-io.js';
 
-function io(): { io: CommandIO; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (c: Buffer) => (o += c.toString()));
-  stderr.on('data', (c: Buffer) => (e += c.toString()));
-  return { io: { stdout, stderr, stdin: new PassThrough(), env: {}, color: false }, out: () => o, err: () => e };
-}
+const io = captureIO;
 
 describe('clawback emulate', () => {
   test('--help documents the scenario format and the faults', async () => {

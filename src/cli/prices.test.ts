@@ -4,25 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { main } from './main.js';
+import { runCli } from '../testing/cli-io.js';
 import { pricesCommand } from './prices.js';
 import { getDefaultCatalog } from '../pricing/catalog.js';
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(argv, { stdout, stderr, stdin: Readable.from([]), env, color: false });
-  return { code, out: stdout.text, err: stderr.text };
-}
+const run = runCli;
 
 test('the table lists every model with prices, batch prices, tiers, fast mode and inference_geo, within 120 columns', async () => {
   const r = await run(['prices'], { NO_COLOR: '1' });

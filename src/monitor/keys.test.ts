@@ -2,21 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../cli/main.js';
 import type { CommandIO } from '../cli/command.js';
+import { captureIO } from '../testing/cli-io.js';
 import { KEY_PREFIX, KeyStore } from './keys.js';
 import { openStateDb } from './state-db.js';
 import { startHarness, TOKEN, userMessage } from './testing.js';
 
 function io(env: NodeJS.ProcessEnv = {}): CommandIO & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (c: Buffer) => (o += c.toString()));
-  stderr.on('data', (c: Buffer) => (e += c.toString()));
-  return { stdout, stderr, stdin: new PassThrough(), env, color: false, out: () => o, err: () => e };
+  const c = captureIO(env);
+  return { ...c.io, out: c.out, err: c.err };
 }
 
 test('keys are stored hashed with a secret salt; verify accepts active keys only', () => {
