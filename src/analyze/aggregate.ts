@@ -90,6 +90,25 @@ function addLines(into: TokenLines, l: TokenLines): void {
   into.output += l.output;
 }
 
+function addBucket(into: Bucket, b: Bucket): void {
+  into.requests += b.requests;
+  into.cost += b.cost;
+  addInto(into.breakdown, b.breakdown);
+  addLines(into.tokens, b.tokens);
+  into.webSearches += b.webSearches;
+  into.truncations += b.truncations;
+}
+
+/** Rows with the same day, model, session and group keys: summed together, then added to each of their buckets. */
+interface Cell {
+  readonly day: string;
+  readonly model: string;
+  readonly session: string;
+  readonly group: string;
+  readonly keys: readonly string[];
+  readonly acc: Bucket;
+}
+
 /** Cache hit rate weighted by tokens: read / (read + write + uncached input); null when there was no input. */
 export function cacheHitRate(t: TokenLines): number | null {
   const all = t.cache_read + t.cache_write_5m + t.cache_write_1h + t.input;
@@ -184,6 +203,9 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
   const rowModel = new Map<number, CatalogModel>();
   let first: number | null = null;
   let last: number | null = null;
+  // Rows sharing day, model, session and group are summed into one cell first (consecutive rows mostly share all four).
+  const cells = new Map<string, Cell>();
+  let lastCell = null as Cell | null;
   const bucket = (m: Map<string, Bucket>, k: string): Bucket => {
     let b = m.get(k);
     if (!b) m.set(k, (b = newBucket(k)));
@@ -219,17 +241,30 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
     rowModel.set(i, m);
     if (first === null || ts < first) first = ts;
     if (last === null || ts > last) last = ts;
-    const truncated = table.stopReason(i) === 'max_tokens';
-    const targets = [totals, bucket(days, dayKey(ts)), bucket(models, priced.model), bucket(sessions, table.session(i) ?? '(none)')];
-    for (const k of groupKeys(table, i, by, priced.model)) targets.push(bucket(groups, k));
-    for (const b of targets) {
-      b.requests++;
-      b.cost += priced.total;
-      addInto(b.breakdown, priced.breakdown);
-      addLines(b.tokens, priced.tokens);
-      b.webSearches += priced.webSearches;
-      if (truncated) b.truncations++;
+    const day = dayKey(ts);
+    const session = table.session(i) ?? '(none)';
+    const keys = groupKeys(table, i, by, priced.model);
+    const group = keys.length === 1 ? keys[0]! : JSON.stringify(keys);
+    let cell: Cell | null = lastCell;
+    if (cell === null || cell.day !== day || cell.model !== priced.model || cell.session !== session || cell.group !== group) {
+      const k: string = `${day}\u0000${priced.model}\u0000${session}\u0000${group}`;
+      cell = cells.get(k) ?? null;
+      if (cell === null) cells.set(k, (cell = { day, model: priced.model, session, group, keys, acc: newBucket(k) }));
+      lastCell = cell;
     }
+    const b = cell.acc;
+    b.requests++;
+    b.cost += priced.total;
+    addInto(b.breakdown, priced.breakdown);
+    addLines(b.tokens, priced.tokens);
+    b.webSearches += priced.webSearches;
+    if (table.stopReason(i) === 'max_tokens') b.truncations++;
+  }
+  // Each cell's sums go to every bucket it belongs to: one addition per cell and bucket, not per row and bucket.
+  for (const c of cells.values()) {
+    const targets = [totals, bucket(days, c.day), bucket(models, c.model), bucket(sessions, c.session)];
+    for (const k of c.keys) targets.push(bucket(groups, k));
+    for (const b of targets) addBucket(b, c.acc);
   }
 
   const runs = sessionRuns(table, rows);

@@ -50,6 +50,8 @@ test('scanner: escapes, whitespace, nested "usage" in content, unicode and repea
     '{"type":"assistant","message":{"id":"msg_1","content":[{"type":"tool_use","input":{"usage":{"input_tokens":999},"message":{"id":"x"}}}],"model":"claude-sonnet-4-6","stop_reason":null,"usage":{"input_tokens":3,"output_tokens":5}},"requestId":"req_1","timestamp":"2026-11-17T10:00:00.000Z","sessionId":"s1"}',
     // whitespace everywhere, escaped strings, non-ASCII, a repeated top-level key (the last one wins)
     ' { "type" : "user" , "type":"assistant", "isSidechain" : true ,\t"message" : { "id" : "msg_\\u0032", "model" : "claude-haiku-4-5", "content" : "caf\u00e9 \\"quoted\\" \\\\", "usage" : { "input_tokens" : 1 , "cache_creation" : { "ephemeral_1h_input_tokens" : 7 } } } , "requestId" : "req_\\"2", "timestamp" : "2026-11-17T10:00:00Z" } ',
+    // long strings (found by the native search) with escaped quotes and backslashes, a long escaped id
+    `{"type":"assistant","message":{"id":"${'m'.repeat(60)}\\"x","content":[{"type":"text","text":"${'word '.repeat(40)}\\"usage\\": {} \\\\"}],"model":"claude-sonnet-4-6","usage":{"output_tokens":9}},"requestId":"r","timestamp":"2026-11-17T10:00:00Z"}`,
     // numbers, booleans and null elsewhere, an empty message
     '{"n":-1.5e3,"ok":false,"x":null,"type":"assistant","message":{},"requestId":"r"}',
   ];

@@ -8,7 +8,7 @@
  * It answers `null` whenever the line is not in the plain shape it knows (a key written with escapes, a field of an
  * unexpected type, a repeated `message`, brackets that do not balance, anything after the closing brace); the
  * caller then parses the line with JSON.parse, which also reports the malformed ones. Skipped values are checked
- * for structure (strings closed, brackets balanced), not literal by literal.
+ * for structure (strings closed, brackets balanced), not character by character.
  */
 
 /** The fields of a billed line, as JSON.parse of the whole line would have given them (undefined when absent). */
@@ -45,7 +45,7 @@ const K_MODEL = key('model');
 const K_STOP = key('stop_reason');
 const K_USAGE = key('usage');
 
-function ws(b: Uint8Array, i: number, end: number): number {
+function ws(b: Buffer, i: number, end: number): number {
   while (i < end) {
     const c = b[i]!;
     if (c === 32 || c === 10 || c === 13 || c === 9) i++;
@@ -57,10 +57,11 @@ function ws(b: Uint8Array, i: number, end: number): number {
 /** Set by `skipString`: whether the string just skipped held a backslash escape. */
 let escaped = false;
 
-/** `b[i]` is an opening quote: the index after the closing one, or -1. */
-function skipString(b: Uint8Array, i: number, end: number): number {
+/** `b[i]` is an opening quote: the index after the closing one, or -1. Short strings byte by byte (keys, ids)... */
+function skipString(b: Buffer, i: number, end: number): number {
   escaped = false;
-  for (let j = i + 1; j < end; j++) {
+  const stop = Math.min(end, i + 48);
+  for (let j = i + 1; j < stop; j++) {
     const c = b[j]!;
     if (c === QUOTE) return j + 1;
     if (c === BACKSLASH) {
@@ -68,11 +69,28 @@ function skipString(b: Uint8Array, i: number, end: number): number {
       j++;
     } else if (c < 32) return -1; // control characters must be escaped in JSON strings
   }
-  return -1;
+  return skipLong(b, i, end);
+}
+
+/**
+ * ...and long ones (message text) with the native search for the next quote no backslash escapes. A long string
+ * counts as escaped (a field read from it is decoded by JSON.parse) and its characters are not checked one by one.
+ */
+function skipLong(b: Buffer, i: number, end: number): number {
+  escaped = true;
+  let from = i + 1;
+  while (true) {
+    const q = b.indexOf(QUOTE, from);
+    if (q < 0 || q >= end) return -1;
+    let k = q - 1;
+    while (b[k] === BACKSLASH) k--;
+    if (((q - 1 - k) & 1) === 0) return q + 1;
+    from = q + 1;
+  }
 }
 
 /** The index after the value starting at `i` (a string, object, array or scalar), or -1. */
-function skipValue(b: Uint8Array, i: number, end: number): number {
+function skipValue(b: Buffer, i: number, end: number): number {
   const c = b[i];
   if (c === QUOTE) return skipString(b, i, end);
   if (c === LBRACE || c === LBRACKET) {

@@ -42,7 +42,7 @@ export function findLogFiles(root: string): string[] {
 }
 
 export interface ReadOptions {
-  /** Worker threads to parse with; 1 parses on the main thread. Default: the machine's parallelism. */
+  /** Threads to parse with, the main thread included (so N - 1 workers); 1 parses on the main thread only. Default: the machine's parallelism. */
   readonly jobs?: number;
   /** Below this many bytes, parse on the main thread (starting workers costs more than it saves). */
   readonly parallelAbove?: number;
@@ -126,19 +126,29 @@ export async function readClaudeCode(paths: readonly string[], opts: ReadOptions
       opts.onProgress?.(done, total);
     }
   } else {
+    // The main thread parses the first group itself while worker threads parse the others: with N cores, N - 1
+    // workers, so no core waits idle and one table fewer crosses threads.
     const groups = balance(files, jobs);
+    const sizeOf = new Map(files.map((f) => [f.path, f.size]));
     let done = 0;
-    const results = await Promise.all(
-      groups.map((g) =>
-        runWorker(g).then((r) => {
-          done += g.reduce((a, p) => a + (files.find((f) => f.path === p)?.size ?? 0), 0);
-          opts.onProgress?.(done, total);
-          return r;
-        }),
-      ),
+    const progress = (g: readonly string[]): void => {
+      done += g.reduce((a, p) => a + (sizeOf.get(p) ?? 0), 0);
+      opts.onProgress?.(done, total);
+    };
+    const pending = groups.slice(1).map((g) =>
+      runWorker(g).then((r) => {
+        progress(g);
+        return r;
+      }),
     );
+    // A worker that fails rejects at once; keep the rejection handled until it is awaited below.
+    const results = Promise.all(pending);
+    results.catch(() => undefined);
+    const own = groups[0] ?? [];
+    for (const f of own) await parseFile(f, stats, table);
+    progress(own);
     // Merge in group order so the result does not depend on which worker finished first.
-    for (const r of results) {
+    for (const r of await results) {
       merge(stats, r.stats);
       table.merge(r.table);
     }

@@ -20,7 +20,7 @@ const flags: readonly FlagSpec[] = [
   { name: 'by', type: 'string', value: 'GROUP', choices: GROUP_BY, default: 'day', help: 'group the report by' },
   { name: 'top', type: 'int', value: 'N', default: 10, help: 'how many top sessions to list' },
   { name: 'html', type: 'string', value: 'FILE', help: 'also write a self-contained HTML report (charts, opens offline)' },
-  { name: 'jobs', type: 'int', value: 'N', help: 'worker threads for parsing logs (default: CPU count)' },
+  { name: 'jobs', type: 'int', value: 'N', help: 'threads parsing logs, this one included (default: CPU count)' },
   { name: 'admin-key', type: 'string', value: 'KEY', help: 'Anthropic Admin API key for --source admin-api (or ANTHROPIC_ADMIN_KEY)' },
   { name: 'admin-url', type: 'string', value: 'URL', help: 'Admin API base URL (or ANTHROPIC_ADMIN_BASE_URL; default https://api.anthropic.com)' },
   { name: 'config', type: 'string', value: 'FILE', help: 'config file with price overrides (or CLAWBACK_CONFIG)' },

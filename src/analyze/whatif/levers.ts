@@ -83,8 +83,8 @@ export function outputCaps(shapes: readonly Shape[], percentile: number, truncat
     a.push(s.output);
   }
   const caps = new Map<CatalogModel, number>();
-  for (const [m, a] of by) {
-    a.sort((x, y) => x - y);
+  for (const [m, list] of by) {
+    const a = Float64Array.from(list).sort(); // numeric order, natively
     caps.set(m, a[Math.min(a.length - 1, Math.ceil((percentile / 100) * a.length) - 1)] ?? 0);
   }
   return caps;
