@@ -11,7 +11,8 @@
  * - `output_tokens` is at least 1 for any reply, and 0 only for `max_tokens: 0` (cache pre-warming).
  */
 import { createHash } from 'node:crypto';
-import { BLOCK_OVERHEAD, CHARS_PER_TOKEN_X10, textTokens, type TokenizerFamily } from '../wire/tokens.js';
+import { outputBlockTokens } from '../wire/output-estimate.js';
+import { CHARS_PER_TOKEN_X10, type TokenizerFamily } from '../wire/tokens.js';
 import { findScenario, type Scenario } from './scenarios.js';
 import { isObj, type Obj, type ValidRequest } from './validate.js';
 
@@ -108,8 +109,9 @@ function toolUseId(seed: string, i: number): string {
   return `toolu_01${h.slice(0, 22)}`;
 }
 
+/** Output tokens are counted by the rule streams are estimated with (wire/output-estimate.ts). */
 function toolTokens(name: string, input: Record<string, unknown>, family: TokenizerFamily): number {
-  return textTokens(name + JSON.stringify(input), family) + BLOCK_OVERHEAD;
+  return outputBlockTokens({ type: 'tool_use', name, json: JSON.stringify(input) }, family);
 }
 
 export function answer(req: ValidRequest, scenarios: readonly Scenario[]): Answer {
@@ -163,7 +165,7 @@ export function answer(req: ValidRequest, scenarios: readonly Scenario[]): Answe
   }
   if (cut >= 0) text = text.slice(0, cut);
   if (!truncated && text.length > 0) {
-    const t = textTokens(text, family);
+    const t = outputBlockTokens({ type: 'text', text }, family);
     if (t > budget) {
       text = text.slice(0, Math.floor((budget * CHARS_PER_TOKEN_X10[family]) / 10));
       used += budget;

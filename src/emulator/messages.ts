@@ -93,9 +93,13 @@ export function prepareMessage(ctx: EmulatorContext, v: ValidRequest, caller: Ca
 
 export function commitAndBill(ctx: EmulatorContext, r: RunResult, v: ValidRequest, caller: Caller, requestId: string, extra: { batchId?: string; customId?: string } = {}): void {
   commitCache(ctx.cache, r.plan);
+  bill(ctx, r, v, caller, requestId, r.message.usage, extra);
+}
+
+function bill(ctx: EmulatorContext, r: RunResult, v: ValidRequest, caller: Caller, requestId: string, usage: Usage, extra: { batchId?: string; customId?: string } = {}): void {
   ctx.ledger.add({
     requestId, messageId: r.message.id, time: r.plan.start, apiKeyHash: caller.apiKeyHash, workspace: caller.workspace,
-    model: v.model.entry.id, usage: r.message.usage, ...extra,
+    model: v.model.entry.id, usage, ...extra,
   });
 }
 
@@ -123,8 +127,9 @@ export async function handleMessages(ctx: EmulatorContext, req: IncomingMessage,
   await sleep((fault?.kind === 'slow-first-byte' ? (fault.ms ?? 0) : 0) + ctx.latency.firstByteMs);
   if (res.destroyed) return;
   const midStream = fault?.kind === 'mid-stream-error';
-  // The response begins now: its cache writes become readable, and (unless it fails mid-stream) it is billed.
-  if (midStream) commitCache(ctx.cache, r.plan);
+  // The response begins now: its cache writes become readable. A JSON answer is billed now; a stream as it ends
+  // (in full, or for what it generated before its client went away; never when it fails mid-stream: stream.ts).
+  if (v.stream) commitCache(ctx.cache, r.plan);
   else commitAndBill(ctx, r, v, caller, requestId);
   if (!v.stream) {
     await sleep(ctx.latency.perTokenMs * r.message.usage.output_tokens!);
@@ -133,7 +138,12 @@ export async function handleMessages(ctx: EmulatorContext, req: IncomingMessage,
   }
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const perDelta = ctx.latency.perTokenMs > 0 ? ctx.latency.perTokenMs * 6 : 0;
-  await writeMessageStream(res, r.message, { perDeltaMs: perDelta, midStreamError: midStream });
+  await writeMessageStream(res, r.message, {
+    perDeltaMs: perDelta,
+    midStreamError: midStream,
+    family: v.model.entry.tokenizer,
+    bill: (b) => bill(ctx, r, v, caller, requestId, b.complete ? r.message.usage : (b.usage as Usage)),
+  });
 }
 
 export function handleCountTokens(ctx: EmulatorContext, res: ServerResponse, body: unknown): void {

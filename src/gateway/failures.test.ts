@@ -78,7 +78,7 @@ describe('gateway failure handling', () => {
     assert.equal(emu.ledger.entries().length, 0);
   });
 
-  it('aborts the upstream when the client goes away mid-stream, and meters what the stream had shown', async () => {
+  it('aborts the upstream when the client goes away mid-stream, and meters what the emulator billed for it', async () => {
     const { emu, gw } = await pair({ latency: { perTokenMs: 20 }, scenarios: [{ match: {}, text: 'word '.repeat(60) }] });
     const res = await request(`${gw.url}/v1/messages`, {
       method: 'POST', headers: { 'x-api-key': 'sk-test', 'content-type': 'application/json' },
@@ -93,13 +93,16 @@ describe('gateway failure handling', () => {
     const [rec] = await gw.store.query({});
     assert.equal(rec!.outcome, 'aborted');
     assert.equal(rec!.stream, true);
+    // The emulator bills when it sees the connection close, which may come after the gateway recorded.
+    for (let i = 0; i < 1000 && emu.ledger.entries().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     const billed = emu.ledger.entries();
     assert.equal(billed.length, 1);
     assert.equal(rec!.requestId, billed[0]!.requestId);
-    // The input side comes from message_start: exactly what the API billed for input.
+    // The input side comes from message_start; the output is estimated from the deltas received, as the emulator
+    // counts the deltas it wrote (metering/aborted-stream.test.ts checks this to the token for several shapes).
     assert.equal(rec!.usage?.input_tokens, billed[0]!.usage.input_tokens);
     assert.equal(rec!.costPico, priceUsage(getDefaultCatalog(), MODEL, rec!.usage!).total);
-    assert.ok(rec!.costPico > 0n);
+    assert.equal(rec!.costPico, billed[0]!.costPico);
   });
 
   it('closes the upstream connection when the client goes away (the answer stops being generated)', async () => {

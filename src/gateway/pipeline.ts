@@ -14,6 +14,7 @@ import type { Planner } from '../levers/planner.js';
 import type { UsageStore } from '../store/record.js';
 import { batchResultRecord } from '../metering/batch-results.js';
 import { traceErrorType, traceJson, traceStream } from '../metering/response.js';
+import { estimateAbortedOutput } from '../metering/aborted-stream.js';
 import { ApiError, newRequestId } from '../wire/errors.js';
 import { idMinter } from './ids.js';
 import { attribute, clientKey, last4, readClawbackHeaders } from './attribution.js';
@@ -326,8 +327,10 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
   if (tap) await tap.end();
   trace.outcome = how === 'aborted' ? 'aborted' : how === 'error' || up.status >= 400 ? 'error' : 'ok';
 
-  if (sse) traceStream(trace, sse.tap.result);
-  else if (copy) traceJson(trace, copy.json());
+  if (sse) {
+    traceStream(trace, sse.tap.result);
+    estimateAbortedOutput(trace, sse.tap, env.catalog);
+  } else if (copy) traceJson(trace, copy.json());
   traceErrorType(trace);
   return record();
 }

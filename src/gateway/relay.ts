@@ -28,6 +28,9 @@ export function relay(
     };
     const onClose = (): void => {
       if (res.writableFinished) return;
+      // Chunks received but held back (client backpressure) were generated and billed all the same: the tap reads
+      // them (read() hands each to the 'data' listener) before the upstream is cut (metering/aborted-stream.ts).
+      if (tap) while (body.read() !== null);
       body.destroy();
       finish('aborted');
     };

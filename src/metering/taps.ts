@@ -7,7 +7,7 @@
  * reads a decompressed copy (gzip, deflate, br).
  */
 import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
-import { UsageTap } from '../wire/usage-tap.js';
+import { OutputUsageTap } from '../wire/output-estimate.js';
 
 export interface BodyTap {
   push(chunk: Buffer): void;
@@ -16,7 +16,8 @@ export interface BodyTap {
 }
 
 export class SseTap implements BodyTap {
-  readonly tap = new UsageTap();
+  /** The usage tap that also keeps the content events, to estimate an aborted stream's output (aborted-stream.ts). */
+  readonly tap = new OutputUsageTap();
   push(chunk: Buffer): void {
     this.tap.push(chunk);
   }
