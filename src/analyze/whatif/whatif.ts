@@ -105,10 +105,17 @@ function buildShapes(table: RecordTable, agg: Aggregate): { sessions: Shape[][];
 
 const clone = (sessions: readonly Shape[][]): Shape[][] => sessions.map((ss) => ss.map((s) => ({ ...s })));
 
+type Replayed = { cost: Pico; tokens: Lines };
+
 function replayAll(sessions: readonly Shape[][], policy: TtlPolicy, fee: Pico): { cost: Pico; tokens: Lines } {
-  const p = new Pricer(fee);
-  for (const ss of sessions) replaySession(ss, policy, p);
-  return { cost: p.total(), tokens: p.tokens };
+  return replayPolicies(sessions, [policy], fee)[0]!;
+}
+
+/** Several policies in one walk over the sessions (each session's shapes are replayed under each while at hand). */
+function replayPolicies(sessions: readonly Shape[][], policies: readonly TtlPolicy[], fee: Pico): { cost: Pico; tokens: Lines }[] {
+  const pricers = policies.map(() => new Pricer(fee));
+  for (const ss of sessions) for (let p = 0; p < policies.length; p++) replaySession(ss, policies[p]!, pricers[p]!);
+  return pricers.map((p) => ({ cost: p.total(), tokens: p.tokens }));
 }
 
 const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '0%');
@@ -124,7 +131,8 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   const built = buildShapes(table, agg);
   const shapes = built.sessions;
   const requests = shapes.reduce((a, s) => a + s.length, 0);
-  const baseline = replayAll(shapes, 'observed', fee).cost;
+  const [observed, c5, c1, ca] = replayPolicies(shapes, ['observed', '5m', '1h', 'adaptive'], fee) as [Replayed, Replayed, Replayed, Replayed];
+  const baseline = observed.cost;
   const entry = (lever: WhatIfEntry['lever'], cost: Pico, assumption: string, detail: WhatIfEntry['detail'] = {}): WhatIfEntry => {
     const saving = baseline - cost;
     return { lever, cost: actual - saving, saving, assumption, detail };
@@ -132,9 +140,6 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   const target = routingTarget(catalog);
 
   // caching
-  const c5 = replayAll(shapes, '5m', fee);
-  const c1 = replayAll(shapes, '1h', fee);
-  const ca = replayAll(shapes, 'adaptive', fee);
   const caching = entry('caching', ca.cost,
     'Each session replayed from its token counts: a request shares the whole previous prompt when the prompt grew, else what the API reported reading; ' +
       'one breakpoint at the end of the prompt; TTL chosen per request from the gap to the next one (1h when it is over 5 minutes and within the hour, else 5m); ' +
@@ -193,25 +198,28 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   const all = clone(shapes);
   const afterEach: { lever: LeverKey; cost: Pico }[] = [];
   let replayed = ca.cost;
-  // A step that changed nothing costs what the step before did: no replay needed.
-  const step = (lever: LeverKey, changed: boolean): void => {
-    if (changed) replayed = replayAll(all, 'adaptive', fee).cost;
+  // Each step replays only the sessions it changed, before and after (as `alone` does); a step that changed
+  // nothing costs what the step before did.
+  const step = (lever: LeverKey, mayChange: (ss: readonly Shape[]) => boolean, change: (ss: Shape[]) => number): void => {
+    const before: Shape[][] = [];
+    const after: Shape[][] = [];
+    for (const ss of all) {
+      if (!mayChange(ss)) continue;
+      const copy = ss.map((x) => ({ ...x }));
+      if (change(ss) > 0) {
+        before.push(copy);
+        after.push(ss);
+      }
+    }
+    if (after.length > 0) replayed = replayed - replayAll(before, 'adaptive', fee).cost + replayAll(after, 'adaptive', fee).cost;
     afterEach.push({ lever, cost: actual - (baseline - replayed) });
   };
-  step('caching', false);
-  let n = 0;
-  if (target) for (const ss of all) if (routeSession(ss, target, routing, truncated)) n++;
-  step('routing', n > 0);
-  n = 0;
-  for (const ss of all) n += compressSession(ss, compression, target, fee);
-  step('compression', n > 0);
+  step('caching', () => false, () => 0);
+  step('routing', (ss) => target !== null && canRoute(ss, target, routing, truncated), (ss) => (target && routeSession(ss, target, routing, truncated) ? 1 : 0));
+  step('compression', (ss) => ss.some((s) => s.prompt > compression.triggerTokens), (ss) => compressSession(ss, compression, target, fee));
   const capsAll = outputCaps(all.flat(), capPct, truncated);
-  n = 0;
-  for (const ss of all) n += capSession(ss, capsAll);
-  step('output_caps', n > 0);
-  n = 0;
-  for (const ss of all) n += batchSession(ss, deferrable);
-  step('batching', n > 0);
+  step('output_caps', (ss) => ss.some((s) => s.output > (capsAll.get(s.model) ?? Infinity)), (ss) => capSession(ss, capsAll));
+  step('batching', (ss) => ss.some((s) => !s.batch && !s.fast && deferrable(s.row)), (ss) => batchSession(ss, deferrable));
   const combined = entry('combined', replayed, 'All five levers in one replay (routing, compression, output caps and batching applied to the same requests, priced with adaptive caching): interactions counted, not a sum of the lines above.');
 
   const oraclePricer = new Pricer(fee);
