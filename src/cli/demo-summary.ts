@@ -6,6 +6,13 @@
  */
 import { formatUsd, picoToUsd, type Pico } from '../pricing/money.js';
 import { LEVERS, type LeverName, type UsageRecord } from '../store/record.js';
+import type { DemoPart } from './demo-workload.js';
+
+export interface PartBill {
+  requests: number;
+  costPico: Pico;
+  baselinePico: Pico;
+}
 
 export interface DemoSummary {
   readonly requests: number;
@@ -30,6 +37,8 @@ export interface DemoSummary {
   /** Observe-mode levers: requests they would have changed, and the savings their decisions estimated. */
   readonly wouldChange: Partial<Record<LeverName, number>>;
   readonly wouldSavePico: Partial<Record<LeverName, Pico>>;
+  /** The bill per part of the workload (records matched by their id to the step that sent them). */
+  readonly byPart: Partial<Record<DemoPart, PartBill>>;
 }
 
 const addPico = (m: Partial<Record<LeverName, Pico>>, k: LeverName, v: Pico): void => {
@@ -39,12 +48,13 @@ const count = (m: Partial<Record<LeverName, number>>, k: LeverName): void => {
   m[k] = (m[k] ?? 0) + 1;
 };
 
-export function summarize(records: readonly UsageRecord[]): DemoSummary {
+export function summarize(records: readonly UsageRecord[], partOf: ReadonlyMap<string, DemoPart> = new Map()): DemoSummary {
   let costPico = 0n;
   let baselinePico = 0n;
   let cacheRead = 0;
   let prompt = 0;
   let endedByAddedStop = 0;
+  const byPart: Partial<Record<DemoPart, PartBill>> = {};
   const savingsByLever: Partial<Record<LeverName, Pico>> = {};
   const applied: Partial<Record<LeverName, number>> = {};
   const costlierPico: Partial<Record<LeverName, Pico>> = {};
@@ -55,6 +65,13 @@ export function summarize(records: readonly UsageRecord[]): DemoSummary {
     costPico += r.costPico;
     baselinePico += r.baselinePico;
     cacheRead += r.cacheReadTokens;
+    const part = partOf.get(r.id);
+    if (part !== undefined) {
+      const b = (byPart[part] ??= { requests: 0, costPico: 0n, baselinePico: 0n });
+      b.requests++;
+      b.costPico += r.costPico;
+      b.baselinePico += r.baselinePico;
+    }
     prompt += r.inputTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens + r.cacheReadTokens;
     for (const l of LEVERS) {
       const s = r.savingsPico[l];
@@ -93,6 +110,7 @@ export function summarize(records: readonly UsageRecord[]): DemoSummary {
     promptTokens: prompt,
     wouldChange,
     wouldSavePico,
+    byPart,
   };
 }
 
@@ -119,6 +137,7 @@ export function summaryJson(s: DemoSummary): Record<string, unknown> {
     observe_would_change: s.wouldChange,
     observe_would_save_usd: usd(s.wouldSavePico),
     observe_would_save_pico: pico(s.wouldSavePico),
+    by_part: Object.fromEntries(Object.entries(s.byPart).map(([k, b]) => [k, { requests: b.requests, cost_usd: picoToUsd(b.costPico), baseline_usd: picoToUsd(b.baselinePico), cost_pico: b.costPico.toString(), baseline_pico: b.baselinePico.toString() }])),
     cost_pico: s.costPico.toString(),
     baseline_pico: s.baselinePico.toString(),
     saved_pico: s.savedPico.toString(),
@@ -150,6 +169,11 @@ export function summaryText(s: DemoSummary, modes: Partial<Record<LeverName, str
   }
   if (modes.output === 'enforce' && s.endedByAddedStop > 0 && s.savingsByLever.output === undefined) {
     lines.push(`             ${s.endedByAddedStop} answers ended at the added stop sequence instead of running on (no saving metered: the lever has seen no answer on that route without it)`);
+  }
+  const parts = Object.entries(s.byPart);
+  if (parts.length > 0) {
+    lines.push(`  by workload        ${'without'.padStart(12)}${'with'.padStart(12)}`);
+    for (const [part, b] of parts) lines.push(`    ${`${part} (${b.requests})`.padEnd(15)}${money(b.baselinePico)}${money(b.costPico)}`);
   }
   lines.push(`  cache hit rate    ${(100 * s.cacheHitRate).toFixed(1)}% of ${s.promptTokens.toLocaleString('en-US')} prompt tokens read from the cache`);
   const observed = LEVERS.filter((l) => modes[l] === 'observe');

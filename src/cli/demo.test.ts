@@ -53,6 +53,7 @@ test('clawback demo --json: the printed figures are the store\'s, and the levers
     applied_by_lever: Record<string, number>;
     cache_hit_rate: number;
     lever_modes: Record<string, string>;
+    by_part: Record<string, { requests: number; cost_pico: string; baseline_pico: string }>;
     dashboard: string;
   };
   assert.equal(r.failed, 0);
@@ -68,6 +69,12 @@ test('clawback demo --json: the printed figures are the store\'s, and the levers
   const byLever = Object.values(r.savings_by_lever_pico).reduce((a, v) => a + BigInt(v), 0n);
   assert.equal(byLever, baseline - cost, 'savings by lever add up to the total saving');
   for (const l of LEVERS) assert.equal(BigInt(r.savings_by_lever_pico[l] ?? '0'), sum(records, (x) => x.savingsPico[l] ?? 0n), l);
+
+  const parts = Object.values(r.by_part);
+  assert.deepEqual(Object.keys(r.by_part).sort(), [...new Set(demoWorkload().map((x) => x.part))].sort());
+  assert.equal(parts.reduce((a, p) => a + p.requests, 0), records.length, 'every record is in one part of the workload');
+  assert.equal(parts.reduce((a, p) => a + BigInt(p.cost_pico), 0n), cost);
+  assert.equal(parts.reduce((a, p) => a + BigInt(p.baseline_pico), 0n), baseline);
 
   assert.ok(cost < baseline, `with clawback (${cost}) should cost less than without (${baseline})`);
   assert.ok(BigInt(r.savings_by_lever_pico['caching'] ?? '0') > 0n, 'caching saved money on the naive clients\' repeated prefixes');

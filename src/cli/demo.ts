@@ -19,7 +19,7 @@ import type { LeverName } from '../store/record.js';
 import { startMonitoredGateway } from '../monitor/start.js';
 import { bool, int, str, type FlagSpec } from './args.js';
 import type { Command } from './command.js';
-import { DEMO_SCENARIOS, demoWorkload, REPORT_TAIL, type DemoClient } from './demo-workload.js';
+import { DEMO_SCENARIOS, demoWorkload, REPORT_TAIL, type DemoClient, type DemoPart } from './demo-workload.js';
 import { summarize, summaryJson, summaryText } from './demo-summary.js';
 
 const flags: readonly FlagSpec[] = [
@@ -111,17 +111,20 @@ export const demoCommand: Command = {
 
     const steps = demoWorkload();
     let failed = 0;
+    const partOf = new Map<string, DemoPart>();
     for (const step of steps) {
       clock.set(start + step.at);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': keys.get(step.client)! };
       if (step.session !== null) headers['x-clawback-session'] = step.session;
       const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify(step.body) });
       const text = await res.text();
+      const id = res.headers.get('x-clawback-request-id');
+      if (id !== null) partOf.set(id, step.part);
       if (!res.ok && failed++ === 0) io.stderr.write(`clawback demo: a ${step.part} request failed: ${res.status} ${text.slice(0, 200)}\n`);
     }
     await gw.drain();
 
-    const s = summarize(await gw.store.query({}));
+    const s = summarize(await gw.store.query({}), partOf);
     const enforcing = observe ? 'caching enforces; routing and output budgets only observe (the shipped defaults)' : 'caching, routing and output budgets enforce (--observe runs the shipped defaults, where routing and output only observe)';
     if (bool(args, 'json')) {
       io.stdout.write(JSON.stringify({ ...summaryJson(s), failed, lever_modes: modes, gateway: gw.url, dashboard: gw.dashboardUrl }) + '\n');
