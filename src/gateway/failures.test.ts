@@ -79,7 +79,8 @@ describe('gateway failure handling', () => {
   });
 
   it('aborts the upstream when the client goes away mid-stream, and meters what the emulator billed for it', async () => {
-    const { emu, gw } = await pair({ latency: { perTokenMs: 20 }, scenarios: [{ match: {}, text: 'word '.repeat(60) }] });
+    // 300 ms between deltas: the abort reaches the emulator before it writes the next one, even on a loaded machine.
+    const { emu, gw } = await pair({ latency: { perTokenMs: 50 }, scenarios: [{ match: {}, text: 'word '.repeat(60) }] });
     const res = await request(`${gw.url}/v1/messages`, {
       method: 'POST', headers: { 'x-api-key': 'sk-test', 'content-type': 'application/json' },
       body: JSON.stringify({ model: MODEL, max_tokens: 2000, stream: true, messages: [{ role: 'user', content: 'Write a lot' }] }),

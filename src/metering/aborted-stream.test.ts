@@ -14,8 +14,9 @@ import { SseParser } from '../wire/sse.js';
 import { OUTPUT_ESTIMATED } from './aborted-stream.js';
 
 const MODEL = 'claude-sonnet-4-6';
-// 25 ms per token, 6 tokens per delta: 150 ms between deltas, ample for the abort to reach the emulator in between.
-const PACED = { perTokenMs: 25 };
+// 40 ms per token, 6 tokens per delta: 240 ms between deltas, ample for the abort to reach the emulator in between
+// (the design: what was billed is what was written before the close; paced, that is what the meter received).
+const PACED = { perTokenMs: 40 };
 const TEXT = 'word '.repeat(60); // 300 characters: 13 text deltas of up to 24 characters
 const open: { close(): Promise<void> }[] = [];
 after(async () => {

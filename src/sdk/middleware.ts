@@ -18,6 +18,7 @@ import { attribute, clientKey, keyHasher, last4, parseTags, readClawbackHeaders 
 import { batchPath, batchResultRecord, succeededResult } from '../metering/batch-results.js';
 import { continueAnswer } from '../metering/continuation.js';
 import { sharedFingerprints } from '../metering/prefix-fingerprints.js';
+import { estimateAbortedOutput } from '../metering/aborted-stream.js';
 import { traceErrorType, traceJson, traceStream } from '../metering/response.js';
 import { CopyTap, LineTap, SseTap, type BodyTap } from '../metering/taps.js';
 import { buildRecord, endpointOf, newTrace, type Trace } from '../metering/trace.js';
@@ -309,8 +310,10 @@ export function clawbackMiddleware(env: MiddlewareEnv): Middleware {
       // The SDK aborts a stream once it reads an `error` event: that stream failed, the caller did not leave it.
       const failed = how === 'error' || (sse !== null && sse.tap.result.error !== null);
       trace.outcome = res.status >= 400 || failed ? 'error' : how;
-      if (sse) traceStream(trace, sse.tap.result);
-      else if (copy) {
+      if (sse) {
+        traceStream(trace, sse.tap.result);
+        estimateAbortedOutput(trace, sse.tap, env.catalog);
+      } else if (copy) {
         const doc = copy.json();
         traceJson(trace, doc);
         if (endpoint === 'batches' && doc && typeof doc === 'object' && (doc as Obj)['type'] === 'message_batch' && typeof (doc as Obj)['id'] === 'string') {
