@@ -11,6 +11,8 @@
  * (a JSON document cut mid-way is continued from the exact character). It does not apply to answers that ended in
  * a tool call or carry thinking blocks (a prefill cannot hold them), nor to streamed responses, whose bytes are
  * already on their way to the client. A client's own prefill is kept: the partial answer is appended to it.
+ * The gateway (gateway/continue.ts) and the SDK wrapper call this through metering/continuation.ts, which also
+ * meters every call; levers/plan.ts `continuationFor` says when a request qualifies.
  */
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
