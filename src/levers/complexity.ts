@@ -99,6 +99,22 @@ function count(re: RegExp, text: string): number {
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
+/**
+ * The part of the last user turn that gives instructions: pasted material is dropped, i.e. fenced blocks, tagged
+ * sections longer than 500 characters (<document>...</document>) and lines longer than 1,200 characters (a pasted
+ * paragraph; instructions are seldom written that way). If nothing is left, the first and last 600 characters stand
+ * in. Without this, every sentence of a pasted contract with a verb like "build" or "plan" counted as a separate ask
+ * and sent plain questions about the contract to Opus.
+ */
+export function instructionPart(text: string): string {
+  const unwrapped = text
+    .replace(/```[\s\S]*?```/g, '\n')
+    .replace(/<([A-Za-z][\w-]*)[^>]*>([\s\S]*?)<\/\1>/g, (m, _tag: string, inner: string) => (inner.length > 500 ? '\n' : m));
+  const kept = unwrapped.split('\n').filter((line) => line.length <= 1200).join('\n');
+  if (kept.trim() !== '' || text.length <= 1200) return kept;
+  return `${text.slice(0, 600)}\n${text.slice(-600)}`;
+}
+
 export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights = ComplexityWeightsSchema.parse({})): ComplexityResult {
   const reasons: ComplexityReason[] = [];
   const add = (signal: string, points: number, detail: string): void => {
@@ -121,11 +137,13 @@ export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights
   const proof = PROOF.exec(instruction);
   if (proof) add('proof', weights.proof, `asks to "${proof[0].toLowerCase()}"`);
 
-  const steps = count(STEP_LIST, facts.lastUserText) + count(CHAIN, facts.lastUserText);
+  // Structure of the instructions: counted on what the user asked, not on what they pasted.
+  const asked = instructionPart(facts.lastUserAsk);
+  const steps = count(STEP_LIST, asked) + count(CHAIN, asked);
   if (steps > 2) add('multi-step', Math.min(3, (steps - 2) * weights.per_step), `${steps} steps or chained instructions`);
-  const asks = facts.lastUserText.split(/(?<=[.?!])\s+|\n+/).filter((x) => ASK_VERB.test(x)).length;
+  const asks = asked.split(/(?<=[.?!])\s+|\n+/).filter((x) => ASK_VERB.test(x)).length;
   if (asks > 2) add('several asks', Math.min(2, (asks - 2) * weights.per_ask), `${asks} separate requests`);
-  const constraints = count(CONSTRAINT, facts.lastUserText);
+  const constraints = count(CONSTRAINT, asked);
   if (constraints >= 2) add('constraints', weights.constraints, `${constraints} quantitative constraints`);
   const reasoning = REASONING.exec(instruction);
   if (reasoning) add('reasoning', weights.reasoning, `asks to "${reasoning[0].toLowerCase()}"`);

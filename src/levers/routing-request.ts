@@ -11,6 +11,11 @@ export interface RequestFacts {
   readonly systemText: string;
   /** Text of the last user message that is not only tool results (the instruction). */
   readonly lastUserText: string;
+  /**
+   * The same turn without the text blocks that carry pasted material: when the turn has several text blocks, those
+   * over 2,000 characters (a document with a question beside it) are dropped.
+   */
+  readonly lastUserAsk: string;
   /** Every text the prompt carries (system, messages, tool definitions), for length estimates. */
   readonly allText: string;
   /** Number of messages. */
@@ -77,6 +82,7 @@ export function systemTextOf(body: Readonly<Obj>): string {
 export function requestFacts(body: Readonly<Obj>): RequestFacts {
   const messages = Array.isArray(body['messages']) ? body['messages'] : [];
   let lastUserText = '';
+  let lastUserAsk = '';
   let toolUses = 0;
   let images = 0;
   let documents = 0;
@@ -98,8 +104,13 @@ export function requestFacts(body: Readonly<Obj>): RequestFacts {
     // The instruction is the last user turn that says something: in an agent loop, turns of bare tool results
     // carry data, not the task.
     if (m['role'] === 'user') {
-      const said = blocks.filter((b) => !(isObj(b) && b['type'] === 'tool_result')).map(blockText).filter(Boolean).join('\n');
-      if (said.trim() !== '') lastUserText = said;
+      const saidBlocks = blocks.filter((b) => !(isObj(b) && b['type'] === 'tool_result')).map(blockText).filter(Boolean);
+      const said = saidBlocks.join('\n');
+      if (said.trim() !== '') {
+        lastUserText = said;
+        const asks = saidBlocks.filter((t) => t.length <= 2000);
+        lastUserAsk = asks.length > 0 && asks.length < saidBlocks.length ? asks.join('\n') : said;
+      }
     }
   }
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObj) : [];
@@ -114,6 +125,7 @@ export function requestFacts(body: Readonly<Obj>): RequestFacts {
     model: typeof body['model'] === 'string' ? body['model'] : null,
     systemText,
     lastUserText,
+    lastUserAsk,
     allText: [systemText, ...texts, ...tools.map((t) => JSON.stringify(t))].join('\n'),
     turns: messages.length,
     toolUses,

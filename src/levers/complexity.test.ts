@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assessComplexity, instructionPart } from './complexity.js';
+import { requestFacts } from './routing-request.js';
+
+// A contract pasted beside a plain question: its sentences are material, not asks.
+const contract = Array.from({ length: 60 }, (_, i) => `Clause ${i + 1}. The supplier shall build, plan and deliver the services described in schedule ${i + 1}, and shall identify any risk within ten days.`).join(' ');
+
+test('sentences of a pasted document are not counted as separate asks', () => {
+  const body = { model: 'claude-sonnet-4-6', max_tokens: 400, messages: [{ role: 'user', content: [{ type: 'text', text: contract }, { type: 'text', text: 'Question: what is the notice period?' }] }] };
+  const r = assessComplexity(requestFacts(body));
+  assert.equal(r.reasons.find((x) => x.signal === 'several asks'), undefined, JSON.stringify(r.reasons));
+});
+
+test('the same document in one block wrapped in a tag, and fenced material, are dropped too', () => {
+  assert.equal(instructionPart(`<document>${contract}</document>\nWhat is the notice period?`).trim(), 'What is the notice period?');
+  assert.equal(instructionPart('Fix this:\n```\nconst a = 1;\n```\nThanks.').replace(/\s+/g, ' ').trim(), 'Fix this: Thanks.');
+});
+
+test('a request that really lists several asks still counts them', () => {
+  const ask = 'Explain the design. Compare it with the old one. List the risks. Propose a migration plan. Estimate the cost.';
+  const r = assessComplexity(requestFacts({ model: 'claude-sonnet-4-6', max_tokens: 4000, messages: [{ role: 'user', content: ask }] }));
+  assert.ok(r.reasons.some((x) => x.signal === 'several asks'), JSON.stringify(r.reasons));
+});
