@@ -54,7 +54,8 @@ export interface Aggregate {
   readonly last: number | null;
   /** Rows priced (inside the period, known model) and their models: the what-if replay's input. */
   readonly rows: number[];
-  readonly rowModel: Map<number, CatalogModel>;
+  /** The catalog model of each priced row, by row index (undefined for rows not priced). */
+  readonly rowModel: readonly (CatalogModel | undefined)[];
   readonly sessions: SessionRuns;
 }
 
@@ -200,7 +201,7 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
   const failures = new Map<string, PriceFailure>();
   const resolved = new Map<string, CatalogModel | null>();
   const rows: number[] = [];
-  const rowModel = new Map<number, CatalogModel>();
+  const rowModel: (CatalogModel | undefined)[] = [];
   let first: number | null = null;
   let last: number | null = null;
   // Rows sharing day, model, session and group are summed into one cell first (consecutive rows mostly share all four).
@@ -238,7 +239,7 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
       continue;
     }
     rows.push(i);
-    rowModel.set(i, m);
+    rowModel[i] = m;
     if (first === null || ts < first) first = ts;
     if (last === null || ts > last) last = ts;
     const day = dayKey(ts);
@@ -269,7 +270,7 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
 
   const runs = sessionRuns(table, rows);
   wastedWrites(table, runs, (i, w5, w1h) => {
-    const m = rowModel.get(i)!;
+    const m = rowModel[i]!;
     const usage = table.usage(i);
     const asWrite = priceResolved(m, 0n, { cache_creation_input_tokens: w5 + w1h, cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1h }, service_tier: usage.service_tier ?? null, inference_geo: usage.inference_geo ?? null, speed: usage.speed ?? null });
     const asInput = priceResolved(m, 0n, { input_tokens: w5 + w1h, service_tier: usage.service_tier ?? null, inference_geo: usage.inference_geo ?? null, speed: usage.speed ?? null });

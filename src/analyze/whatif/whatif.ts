@@ -70,7 +70,7 @@ function buildShapes(table: RecordTable, agg: Aggregate): { sessions: Shape[][];
     for (let k = start; k < end; k++) {
       const i = order[k]!;
       const l = table.lines(i);
-      const model = agg.rowModel.get(i)!;
+      const model = agg.rowModel[i]!;
       const prompt = l.input + l.cache_write_5m + l.cache_write_1h + l.cache_read;
       const body = table.body(i);
       // With the request body: the prefix shared with the previous request, by block hashes. Without: a prompt
@@ -102,8 +102,6 @@ function buildShapes(table: RecordTable, agg: Aggregate): { sessions: Shape[][];
   }
   return { sessions: out, bodies };
 }
-
-const clone = (sessions: readonly Shape[][]): Shape[][] => sessions.map((ss) => ss.map((s) => ({ ...s })));
 
 type Replayed = { cost: Pico; tokens: Lines };
 
@@ -194,8 +192,13 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
     `When a prompt passes ${compression.triggerTokens} tokens, history older than the last ${compression.keepTurns} requests is replaced by a ${compression.summaryTokens}-token summary written by ${target?.entry.id ?? 'the same model'} (its input uncached); the cache breaks after tools + system at that request and is written again.`,
     { compactions: compressed.changed });
 
+  const oraclePricer = new Pricer(fee);
+  for (const ss of shapes) oracleSession(ss, oraclePricer);
+  const oracle = entry('oracle', oraclePricer.total(), 'The least this traffic could have cost with the same models and the same answers: perfect caching with no expiry (new tokens written only when a later request reuses them), every request at batch prices.');
+
   // all together, lever by lever (the waterfall), ending with every lever on: interactions counted
-  const all = clone(shapes);
+  // The last use of the shapes: the waterfall changes them in place (no copy of every request).
+  const all = shapes;
   const afterEach: { lever: LeverKey; cost: Pico }[] = [];
   let replayed = ca.cost;
   // Each step replays only the sessions it changed, before and after (as `alone` does); a step that changed
@@ -222,9 +225,6 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   step('batching', (ss) => ss.some((s) => !s.batch && !s.fast && deferrable(s.row)), (ss) => batchSession(ss, deferrable));
   const combined = entry('combined', replayed, 'All five levers in one replay (routing, compression, output caps and batching applied to the same requests, priced with adaptive caching): interactions counted, not a sum of the lines above.');
 
-  const oraclePricer = new Pricer(fee);
-  for (const ss of shapes) oracleSession(ss, oraclePricer);
-  const oracle = entry('oracle', oraclePricer.total(), 'The least this traffic could have cost with the same models and the same answers: perfect caching with no expiry (new tokens written only when a later request reuses them), every request at batch prices.');
 
   return { actual, replayBaseline: baseline, cacheEngine: `token-level replay of reference section 2 (src/analyze/whatif/replay.ts): logs carry token counts, not the prompt blocks src/emulator/prompt-cache.ts works on; shared prefixes ${built.bodies > 0 ? `from request-body block hashes (src/wire/prefix.ts) for ${built.bodies} requests, ` : ''}from prompt growth and reported cache reads${built.bodies > 0 ? ' for the rest' : ''}`, levers: [caching, routingEntry, batching, output, compressionEntry], combined, oracle, waterfall: afterEach };
 }
