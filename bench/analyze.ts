@@ -29,6 +29,8 @@ function flag(name: string, def: number): number {
 
 interface Run {
   readonly wallMs: number;
+  /** User + system CPU seconds: steadier than wall time on a shared machine. */
+  readonly cpuS: number;
   readonly rssMb: number;
   readonly stdout: string;
 }
@@ -43,13 +45,15 @@ function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeFile: 
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   let rss = NaN;
   let wallMs = wall;
+  let cpuS = NaN;
   if (timed) {
     const v = readFileSync(timeFile, 'utf8');
+    cpuS = Number(/User time \(seconds\): ([\d.]+)/.exec(v)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(v)?.[1] ?? NaN);
     rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(v)?.[1] ?? NaN) / 1024;
     const e = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(v);
     if (e) wallMs = (Number(e[1] ?? 0) * 3600 + Number(e[2]) * 60 + Number(e[3])) * 1000;
   }
-  return { wallMs, rssMb: rss, stdout: r.stdout };
+  return { wallMs, cpuS, rssMb: rss, stdout: r.stdout };
 }
 
 const median = (a: number[]): number => {
@@ -122,16 +126,17 @@ async function main(): Promise<void> {
         results[tool].push(tool === 'ccusage' ? measure(ccusage, ['daily', '--json', '--offline'], env, timeFile) : measure(process.execPath, [clawback, 'analyze', '--json'], env, timeFile));
       }
     }
-    console.log(`\n${'tool'.padEnd(44)}${'median wall'.padStart(12)}${'min wall'.padStart(10)}${'peak RSS'.padStart(10)}   runs: wall s`);
+    console.log(`\n${'tool'.padEnd(44)}${'median wall'.padStart(12)}${'min wall'.padStart(10)}${'median CPU'.padStart(11)}${'peak RSS'.padStart(10)}   runs: wall s`);
     for (const [name, rs] of Object.entries(results)) {
       const label = name === 'ccusage' ? `${CCUSAGE} daily --json --offline` : 'clawback analyze --json';
-      console.log(`${label.padEnd(44)}${(median(rs.map((r) => r.wallMs)) / 1000).toFixed(2).padStart(11)}s${(Math.min(...rs.map((r) => r.wallMs)) / 1000).toFixed(2).padStart(9)}s${Math.max(...rs.map((r) => r.rssMb)).toFixed(0).padStart(7)} MB   ${rs.map((r) => (r.wallMs / 1000).toFixed(2)).join(' ')}`);
+      console.log(`${label.padEnd(44)}${(median(rs.map((r) => r.wallMs)) / 1000).toFixed(2).padStart(11)}s${(Math.min(...rs.map((r) => r.wallMs)) / 1000).toFixed(2).padStart(9)}s${median(rs.map((r) => r.cpuS)).toFixed(2).padStart(10)}s${Math.max(...rs.map((r) => r.rssMb)).toFixed(0).padStart(7)} MB   ${rs.map((r) => (r.wallMs / 1000).toFixed(2)).join(' ')}`);
     }
     const cw = median(results.clawback.map((r) => r.wallMs));
     const cc = median(results.ccusage.map((r) => r.wallMs));
     const cm = Math.max(...results.clawback.map((r) => r.rssMb));
     const um = Math.max(...results.ccusage.map((r) => r.rssMb));
-    console.log(`targets: time ${cw <= cc ? 'MET' : 'MISSED'} (clawback/ccusage ${(cw / cc).toFixed(2)}x), memory ${cm <= 2 * um ? 'MET' : 'MISSED'} (${(cm / um).toFixed(2)}x of ccusage, limit 2x)`);
+    const cpuRatio = median(results.clawback.map((r) => r.cpuS)) / median(results.ccusage.map((r) => r.cpuS));
+    console.log(`targets: time ${cw <= cc ? 'MET' : 'MISSED'} (clawback/ccusage ${(cw / cc).toFixed(2)}x wall, ${cpuRatio.toFixed(2)}x CPU), memory ${cm <= 2 * um ? 'MET' : 'MISSED'} (${(cm / um).toFixed(2)}x of ccusage, limit 2x)`);
 
     // totals to the cent, and the rule behind each difference
     const ours = JSON.parse(results.clawback[0]!.stdout) as { totals: { cost_usd: number; cost_pico_usd: string; input_tokens: number; output_tokens: number; cache_creation_tokens: number; cache_read_tokens: number } };
