@@ -37,7 +37,7 @@ export function promptShape(body: Readonly<Obj>, model: CatalogModel): { promptT
 
 /** The shape in one tokenizer family, without the hidden tool-use system prompt (which depends on the model). */
 function familyShape(body: Readonly<Obj>, family: TokenizerFamily): { promptTokens: number; prefixTokens: number } {
-  const a = analyzePrefix(body as Obj, { family });
+  const a = analyzePrefix(body as Obj, { family, hashes: false }); // sizes only: no hashing
   const messages = Array.isArray(body['messages']) ? body['messages'] : [];
   let lastUser = -1;
   messages.forEach((m, i) => {

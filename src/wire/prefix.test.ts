@@ -88,3 +88,12 @@ test('the newer tokenizer family counts about 30% more tokens for the same text'
   const ratio = textTokens(text, 'claude-2026') / textTokens(text, 'claude-2025');
   assert.ok(ratio > 1.25 && ratio < 1.35, `ratio ${ratio}`);
 });
+
+test('hashes: false gives the same token counts and breakpoints without hashing', () => {
+  const full = analyzePrefix(base, { family, toolOverhead: { auto: 497, any: 589 } });
+  const sizes = analyzePrefix(base, { family, toolOverhead: { auto: 497, any: 589 }, hashes: false });
+  assert.deepEqual(sizes.blocks.map((b) => [b.path, b.tokens, b.cumTokens, b.position]), full.blocks.map((b) => [b.path, b.tokens, b.cumTokens, b.position]));
+  assert.equal(sizes.totalTokens, full.totalTokens);
+  assert.deepEqual(sizes.breakpoints.map((b) => b.block.path), full.breakpoints.map((b) => b.block.path));
+  assert.ok(sizes.blocks.every((b) => b.hash === ''));
+});

@@ -63,6 +63,8 @@ export interface PrefixOptions {
   readonly toolOverhead?: { readonly auto: number; readonly any: number } | undefined;
   /** Model id mixed into the hash chain (the cache is per model). Defaults to the body's model. */
   readonly model?: string;
+  /** False: token counts only, every `hash` is "" (for callers that only need sizes, e.g. routing's cost model). */
+  readonly hashes?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -140,12 +142,14 @@ function hasImages(messages: unknown[]): boolean {
  * SHA-1 is used as a fingerprint, not for security: collisions would need an adversary inside one's own prompts.
  */
 class Chain {
+  constructor(private readonly on: boolean) {}
   private state = '';
   private pending = '';
   mix(s: string): void {
-    this.pending += s + '\u0000';
+    if (this.on) this.pending += s + '\u0000';
   }
   block(content: string): string {
+    if (!this.on) return '';
     this.state = digest('sha1', this.state + this.pending + digest('sha1', content, 'base64'), 'hex');
     this.pending = '';
     return this.state.slice(0, 16);
@@ -155,7 +159,8 @@ class Chain {
 export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   const family = opts.family;
   const blocks: PrefixBlock[] = [];
-  const chain = new Chain();
+  const hashing = opts.hashes !== false;
+  const chain = new Chain(hashing);
   chain.mix(`model:${opts.model ?? String(body['model'] ?? '')}`);
   let cum = 0;
   let position = -1;
@@ -200,7 +205,7 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
     const text = typeof b['text'] === 'string' ? b['text'] : '';
     push(
       { section: 'system', path: typeof system === 'string' ? 'system' : `system[${i}]`, at: i, blockAt: 0, kind: String(b['type'] ?? 'text'), role: null, tokens: textTokens(text, family) + BLOCK_OVERHEAD, cacheControl: ttlOf(b['cache_control']), cacheable: text.length > 0 },
-      JSON.stringify({ type: 'text', text }),
+      hashing ? JSON.stringify({ type: 'text', text }) : '',
     );
   });
 
@@ -227,7 +232,7 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
       if (cc && !cacheable && error === null) error = `messages.${mi}.content.${bi}: cache_control cannot be set on ${emptyText ? 'an empty text block' : `a ${kind} block`}`;
       push(
         { section: 'messages', path: typeof m['content'] === 'string' ? `messages[${mi}].content` : `messages[${mi}].content[${bi}]`, at: mi, blockAt: bi, kind, role, tokens, cacheControl: cc, cacheable },
-        (bi === 0 ? `role:${role}\u0000` : '') + jsonWithoutCacheControl(b),
+        hashing ? (bi === 0 ? `role:${role}\u0000` : '') + jsonWithoutCacheControl(b) : '',
       );
     });
   });
