@@ -149,6 +149,30 @@ describe('aborted streams', () => {
     assert.equal(rec.outputTokens, 60 + 14);
   });
 
+  it('the SDK wrapper counts what it had received but its caller had not read yet (a slow reader of a raw stream)', async () => {
+    const emu = await emulator({ text: TEXT });
+    const c = withClawback(new Anthropic({ apiKey: 'sk-test', baseURL: emu.url, maxRetries: 0 }), { db: ':memory:' });
+    open.push({ close: () => c.clawback.close() });
+    const { data: stream, request_id: requestId } = await c.messages
+      .create({ model: MODEL, max_tokens: 2000, stream: true, messages: [{ role: 'user', content: 'Write a lot' }] })
+      .withResponse();
+    let read = '';
+    for await (const ev of stream) {
+      if (ev.type !== 'content_block_delta' || ev.delta.type !== 'text_delta') continue;
+      read += ev.delta.text;
+      // Halfway between the 2nd and 3rd delta (240 ms apart): the 2nd arrives while the caller is busy.
+      await new Promise((r) => setTimeout(r, 360));
+      break;
+    }
+    const billed = await billedFor(emu, requestId ?? null);
+    const rec = await eventually('the record', async () => {
+      await c.clawback.flush();
+      return (await c.clawback.store.query({})).find((r) => r.requestId === requestId);
+    });
+    assertMeteredAsBilled(rec, billed);
+    assert.ok(rec.outputTokens > Math.ceil((read.length * 10) / 35), 'more than the caller read: what had arrived');
+  });
+
   it('a stream read to its end is metered from its final usage, not estimated', async () => {
     const emu = await emulator({ text: TEXT.slice(0, 60) });
     const gw = await gateway(emu);

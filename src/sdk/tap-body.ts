@@ -67,6 +67,9 @@ export function tapResponse(res: Response, h: TapHandlers): Response {
           controller.enqueue(r.value);
         },
         async cancel(reason) {
+          // Chunks already received but not yet read by the caller were generated, and billed: the tap reads them
+          // before the request is cut (metering/aborted-stream.ts estimates the output from them).
+          if (h.tap) await drainReceived(reader, h.tap);
           end('aborted');
           await reader.cancel(reason).catch(() => undefined);
         },
@@ -77,4 +80,23 @@ export function tapResponse(res: Response, h: TapHandlers): Response {
   const out = new Response(body, { status: res.status, statusText: res.statusText, headers });
   if (res.url) Object.defineProperty(out, 'url', { value: res.url });
   return out;
+}
+
+/** Hands the tap what the body already holds (never waits for the network: stops at the first read not ready now). */
+async function drainReceived(reader: ReadableStreamDefaultReader<Uint8Array>, tap: BodyTap): Promise<void> {
+  const later = Symbol('later');
+  for (let i = 0; i < 10_000; i++) {
+    let r: Awaited<ReturnType<typeof reader.read>> | typeof later;
+    try {
+      r = await Promise.race([reader.read(), new Promise<typeof later>((res) => setImmediate(() => res(later)))]);
+    } catch {
+      return;
+    }
+    if (r === later || r.done) return;
+    try {
+      tap.push(Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+    } catch {
+      return;
+    }
+  }
 }
