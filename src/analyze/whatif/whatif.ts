@@ -104,16 +104,36 @@ function buildShapes(table: RecordTable, agg: Aggregate): { sessions: Shape[][];
 }
 
 type Replayed = { cost: Pico; tokens: Lines };
+type R = Replayed & { perSession: Pico[] };
 
 function replayAll(sessions: readonly Shape[][], policy: TtlPolicy, fee: Pico): { cost: Pico; tokens: Lines } {
   return replayPolicies(sessions, [policy], fee)[0]!;
 }
 
-/** Several policies in one walk over the sessions (each session's shapes are replayed under each while at hand). */
-function replayPolicies(sessions: readonly Shape[][], policies: readonly TtlPolicy[], fee: Pico): { cost: Pico; tokens: Lines }[] {
-  const pricers = policies.map(() => new Pricer(fee));
-  for (const ss of sessions) for (let p = 0; p < policies.length; p++) replaySession(ss, policies[p]!, pricers[p]!);
-  return pricers.map((p) => ({ cost: p.total(), tokens: p.tokens }));
+/**
+ * Several policies in one walk over the sessions (each session's shapes replayed under each while at hand), with
+ * each session's own cost per policy: a replay's cost is a sum over sessions (the Pricer's sums are exact), so a
+ * lever that changes a few sessions is priced by replaying just those and swapping their costs.
+ */
+function replayPolicies(sessions: readonly Shape[][], policies: readonly TtlPolicy[], fee: Pico): (Replayed & { perSession: Pico[] })[] {
+  const out = policies.map(() => ({ cost: 0n, tokens: { input: 0, write5m: 0, write1h: 0, read: 0, output: 0 }, perSession: [] as Pico[] }));
+  for (const ss of sessions) {
+    for (let p = 0; p < policies.length; p++) {
+      const pricer = new Pricer(fee);
+      replaySession(ss, policies[p]!, pricer);
+      const o = out[p]!;
+      const c = pricer.total();
+      o.perSession.push(c);
+      o.cost += c;
+      const t = pricer.tokens;
+      o.tokens.input += t.input;
+      o.tokens.write5m += t.write5m;
+      o.tokens.write1h += t.write1h;
+      o.tokens.read += t.read;
+      o.tokens.output += t.output;
+    }
+  }
+  return out;
 }
 
 const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '0%');
@@ -129,7 +149,7 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   const built = buildShapes(table, agg);
   const shapes = built.sessions;
   const requests = shapes.reduce((a, s) => a + s.length, 0);
-  const [observed, c5, c1, ca] = replayPolicies(shapes, ['observed', '5m', '1h', 'adaptive'], fee) as [Replayed, Replayed, Replayed, Replayed];
+  const [observed, c5, c1, ca] = replayPolicies(shapes, ['observed', '5m', '1h', 'adaptive'], fee) as [R, R, R, R];
   const baseline = observed.cost;
   const entry = (lever: WhatIfEntry['lever'], cost: Pico, assumption: string, detail: WhatIfEntry['detail'] = {}): WhatIfEntry => {
     const saving = baseline - cost;
@@ -148,20 +168,21 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   // sessions, so the unchanged ones cancel out exactly).
   // `mayChange` is a cheap necessary condition for the lever to change a session: the others are not even copied.
   const alone = (mayChange: (ss: readonly Shape[]) => boolean, change: (ss: Shape[]) => number): { cost: Pico; changed: number } => {
-    const before: Shape[][] = [];
+    let before = 0n;
     const after: Shape[][] = [];
     let changed = 0;
-    for (const ss of shapes) {
+    for (let k = 0; k < shapes.length; k++) {
+      const ss = shapes[k]!;
       if (!mayChange(ss)) continue;
       const c = ss.map((x) => ({ ...x }));
       const n = change(c);
       if (n === 0) continue;
       changed += n;
-      before.push(ss);
+      before += observed.perSession[k]!;
       after.push(c);
     }
     if (changed === 0) return { cost: baseline, changed };
-    return { cost: baseline - replayAll(before, 'observed', fee).cost + replayAll(after, 'observed', fee).cost, changed };
+    return { cost: baseline - before + replayAll(after, 'observed', fee).cost, changed };
   };
 
   // routing
@@ -201,20 +222,17 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   const all = shapes;
   const afterEach: { lever: LeverKey; cost: Pico }[] = [];
   let replayed = ca.cost;
-  // Each step replays only the sessions it changed, before and after (as `alone` does); a step that changed
-  // nothing costs what the step before did.
+  // Each step replays only the sessions it changed, and swaps their cost; a step that changed nothing costs what
+  // the step before did.
+  const current = [...ca.perSession];
   const step = (lever: LeverKey, mayChange: (ss: readonly Shape[]) => boolean, change: (ss: Shape[]) => number): void => {
-    const before: Shape[][] = [];
-    const after: Shape[][] = [];
-    for (const ss of all) {
-      if (!mayChange(ss)) continue;
-      const copy = ss.map((x) => ({ ...x }));
-      if (change(ss) > 0) {
-        before.push(copy);
-        after.push(ss);
-      }
+    for (let k = 0; k < all.length; k++) {
+      const ss = all[k]!;
+      if (!mayChange(ss) || change(ss) === 0) continue;
+      const cost = replayAll([ss], 'adaptive', fee).cost;
+      replayed += cost - current[k]!;
+      current[k] = cost;
     }
-    if (after.length > 0) replayed = replayed - replayAll(before, 'adaptive', fee).cost + replayAll(after, 'adaptive', fee).cost;
     afterEach.push({ lever, cost: actual - (baseline - replayed) });
   };
   step('caching', () => false, () => 0);
