@@ -132,6 +132,35 @@ function stringAt(b: Buffer, i: number, j: number, hadEscape: boolean): string |
   return b.toString('utf8', i + 1, j - 1);
 }
 
+/** The last string decoded for a field that mostly repeats line after line (type, model, session id), with its bytes. */
+interface Last {
+  bytes: Uint8Array;
+  str: string;
+}
+const lastType: Last = { bytes: new Uint8Array(0), str: '' };
+const lastModel: Last = { bytes: new Uint8Array(0), str: '' };
+const lastSession: Last = { bytes: new Uint8Array(0), str: '' };
+
+/** As `stringAt`, reusing the string decoded last time when the bytes are the same. */
+function repeatedAt(b: Buffer, i: number, j: number, hadEscape: boolean, last: Last): string | undefined {
+  if (b[i] !== QUOTE || hadEscape) return stringAt(b, i, j, hadEscape);
+  const len = j - i - 2;
+  const prev = last.bytes;
+  if (prev.length === len) {
+    let same = true;
+    for (let x = 0; x < len; x++) {
+      if (prev[x] !== b[i + 1 + x]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return last.str;
+  }
+  last.bytes = new Uint8Array(b.subarray(i + 1, j - 1)); // a copy: the read buffer is reused
+  last.str = b.toString('utf8', i + 1, j - 1);
+  return last.str;
+}
+
 /** Reads `message`'s fields into `f`; the index after the object, or -1. */
 function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
   i = ws(b, i + 1, end);
@@ -152,7 +181,7 @@ function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
     if (len === 2 && is(b, ks, kEnd, K_ID)) {
       if ((f.msgId = stringAt(b, vs, ve, esc)) === undefined) return -1;
     } else if (len === 5 && is(b, ks, kEnd, K_MODEL)) {
-      if ((f.model = stringAt(b, vs, ve, esc)) === undefined) return -1;
+      if ((f.model = repeatedAt(b, vs, ve, esc, lastModel)) === undefined) return -1;
     } else if (len === 11 && is(b, ks, kEnd, K_STOP)) {
       // stop_reason is null while a response streams
       if (b[vs] === 110) f.stop = null;
@@ -205,13 +234,13 @@ export function scanLine(b: Buffer, start: number, end: number): LineFields | nu
       if (ve < 0) return null;
       const esc = escaped;
       if (len === 4 && is(b, ks, kEnd, K_TYPE)) {
-        if ((f.type = stringAt(b, vs, ve, esc)) === undefined) return null;
+        if ((f.type = repeatedAt(b, vs, ve, esc, lastType)) === undefined) return null;
       } else if (len === 9 && is(b, ks, kEnd, K_TIMESTAMP)) {
         if ((f.ts = stringAt(b, vs, ve, esc)) === undefined) return null;
       } else if (len === 9 && is(b, ks, kEnd, K_REQUEST_ID)) {
         if ((f.requestId = stringAt(b, vs, ve, esc)) === undefined) return null;
       } else if (len === 9 && is(b, ks, kEnd, K_SESSION_ID)) {
-        if ((f.sessionId = stringAt(b, vs, ve, esc)) === undefined) return null;
+        if ((f.sessionId = repeatedAt(b, vs, ve, esc, lastSession)) === undefined) return null;
       } else if (len === 11 && is(b, ks, kEnd, K_SIDECHAIN)) {
         f.sidechain = ve - vs === 4 && b[vs] === 116 && b[vs + 1] === 114 && b[vs + 2] === 117 && b[vs + 3] === 101;
       }
