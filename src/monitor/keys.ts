@@ -94,6 +94,7 @@ export class KeyStore {
     this.db
       .prepare('INSERT INTO monitor_keys (hash, name, last4, tags, budget_pico, budget_period, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(hash, name, key.slice(-4), JSON.stringify(tags), budget ? budget.limitPico.toString() : null, budget ? budget.period : null, Date.now());
+    this.activeCache = null;
     return { key, record: this.byHash(hash)! };
   }
 
@@ -121,8 +122,20 @@ export class KeyStore {
     return rows.map(fromRow).filter((k) => includeRevoked || k.revokedAt === null);
   }
 
-  hasActive(): boolean {
-    return this.q.active.get() !== undefined;
+  private activeCache: { value: boolean; at: number } | null = null;
+
+  /**
+   * Whether any key is active. Asked on every proxied request, so a "yes" is kept for a second (the direction that
+   * fails closed: strangers stay refused a moment after the last key is revoked); a "no" is always asked again, so
+   * a key created by `clawback keys create` in another process is required at once. Revocation of a key itself is
+   * immediate: verify checks every key.
+   */
+  hasActive(now = Date.now()): boolean {
+    const c = this.activeCache;
+    if (c && c.value && now - c.at < 1000) return true;
+    const value = this.q.active.get() !== undefined;
+    this.activeCache = { value, at: now };
+    return value;
   }
 
   /** Revokes by name; the name stays taken so past spend remains attributed. Returns false if already revoked. */
@@ -131,6 +144,7 @@ export class KeyStore {
     if (!k) throw new KeyError(`no key named "${name}" (see clawback keys ls)`);
     if (k.revokedAt !== null) return false;
     this.db.prepare('UPDATE monitor_keys SET revoked_at = ? WHERE hash = ?').run(Date.now(), k.hash);
+    this.activeCache = null;
     return true;
   }
 }
