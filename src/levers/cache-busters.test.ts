@@ -106,3 +106,19 @@ test('another conversation, or a retried latest turn, is not a buster; an edited
   assert.equal(e?.kind, 'history_changed');
   assert.equal(e.path, 'messages[1].content[0]');
 });
+
+test('without a session id, another feature of the same app (other system prompt, other tools) is no buster', () => {
+  const support = body();
+  const search = body({ system: 'You rank search results for a shop. Reply with ids only. '.repeat(20), tools: [{ ...tool, name: 'search' }] });
+  for (const [a, b] of [[support, search], [search, support]] as const) {
+    const sysOnly = findBuster(seen(a), seen({ ...b, tools: a['tools'] }), false);
+    assert.equal(isBuster(sysOnly), false, JSON.stringify(sysOnly));
+    assert.equal(isBuster(findBuster(seen(a), seen(b), false)), false);
+  }
+  // a volatile value is still caught without a session: it is the same prompt edited
+  const t1 = body({ system: `Current time: 2026-11-24T07:31:02Z. ${SYSTEM}` });
+  const t2 = body({ system: `Current time: 2026-11-24T07:32:15Z. ${SYSTEM}` });
+  assert.equal(findBuster(seen(t1), seen(t2), false)?.kind, 'volatile_text');
+  // and within a known session, a rewritten system prompt is still reported
+  assert.equal(findBuster(seen(support), seen({ ...search, tools: support['tools'] }), true)?.kind, 'system_changed');
+});

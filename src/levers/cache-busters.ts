@@ -131,10 +131,15 @@ function strip(v: unknown): unknown {
 
 function classify(p: PrefixBlock, c: PrefixBlock, pv: unknown, cv: unknown, lostTokens: number, knownSession: boolean, prevLastMessage: number): Buster {
   const path = c.path;
+  // Without a session id, the previous request of the key may come from another feature of the same app (another
+  // system prompt, other tools): only a change that looks like the same prompt edited (a key order, a volatile
+  // value) is a buster then; anything else is another application or conversation, and must not stop caching.
+  const otherApp: Buster = { kind: 'new_conversation', path, lostTokens, detail: 'another application or conversation on the same key (no session id tells them apart)' };
   if (c.section === 'tools' || p.section === 'tools') {
     if (p.path === c.path && canonicalJson(strip(pv)) === canonicalJson(strip(cv))) {
       return { kind: 'tool_key_order', path, lostTokens, detail: 'the same tool definition with its JSON keys in another order' };
     }
+    if (!knownSession) return otherApp;
     const name = isObj(cv) ? String(cv['name'] ?? '') : '';
     return { kind: 'tool_definitions', path, lostTokens, detail: p.section !== c.section ? 'the set of tools changed' : `tool "${name}" changed` };
   }
@@ -147,7 +152,9 @@ function classify(p: PrefixBlock, c: PrefixBlock, pv: unknown, cv: unknown, lost
     const v = volatileChange(pt, ct);
     if (v) return { kind: 'volatile_text', path, lostTokens, detail: `"${v[0]}" became "${v[1]}": keep volatile values out of the cached prefix (put them after the last breakpoint)` };
   }
-  if (c.section === 'system' || p.section === 'system') return { kind: 'system_changed', path, lostTokens, detail: 'the system prompt changed' };
+  if (c.section === 'system' || p.section === 'system') {
+    return knownSession ? { kind: 'system_changed', path, lostTokens, detail: 'the system prompt changed' } : otherApp;
+  }
   // A different first message is another conversation, even in a known session (Claude Code's subagents share it);
   // without a session, consecutive requests of one key are as likely to be different conversations.
   if ((c.at === 0 && c.blockAt === 0) || !knownSession) {
