@@ -13,9 +13,13 @@ export class OutputLengths {
 
   constructor(readonly window: number) {}
 
+  /** The window sorted, kept until the next add: quantiles are asked on every request, answers arrive less often. */
+  private sorted: number[] | null = null;
+
   add(tokens: number): void {
     if (!Number.isFinite(tokens) || tokens < 0) return;
     this.observed++;
+    this.sorted = null;
     if (this.ring.length < this.window) this.ring.push(tokens);
     else {
       this.ring[this.next] = tokens;
@@ -30,7 +34,7 @@ export class OutputLengths {
   /** The q-quantile (nearest rank), or null with no samples. */
   quantile(q: number): number | null {
     if (this.ring.length === 0) return null;
-    const sorted = [...this.ring].sort((a, b) => a - b);
+    const sorted = (this.sorted ??= [...this.ring].sort((a, b) => a - b));
     const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
     return sorted[rank] ?? null;
   }
