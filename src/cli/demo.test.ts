@@ -3,22 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { formatUsd } from '../pricing/money.js';
 import { openStore } from '../store/open.js';
 import { LEVERS, type UsageRecord } from '../store/record.js';
 import { main } from './main.js';
 import type { CommandIO } from './command.js';
 import { demoWorkload } from './demo-workload.js';
+import { captureIO } from '../testing/cli-io.js';
 
 function io(): CommandIO & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (c: Buffer) => (o += c.toString()));
-  stderr.on('data', (c: Buffer) => (e += c.toString()));
-  return { stdout, stderr, stdin: new PassThrough(), env: {}, color: false, out: () => o, err: () => e };
+  const c = captureIO();
+  return { ...c.io, out: c.out, err: c.err };
 }
 
 /** Runs the demo on a store in a temporary directory and returns its output and the records it left there. */

@@ -7,20 +7,10 @@ import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { createOutputBudgetLever, type OutputBudgetLever } from './output-budget.js';
 import { median } from './output-budget-stats.js';
+import { rng } from './cache-workloads.js';
 import { createPlanner } from './planner.js';
 import { createRoutingLever, type RoutingLever } from './routing.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Three kinds of traffic with their own answer lengths (log-normal-ish, rounded to 5 tokens). */
 const ROUTES = [
