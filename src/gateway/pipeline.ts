@@ -20,9 +20,9 @@ import { idMinter } from './ids.js';
 import { attribute, clientKey, last4, readClawbackHeaders } from './attribution.js';
 import { batchPath, rewriteResultsUrls, succeededResult } from './batches.js';
 import { sharedFingerprints, type Fingerprinter } from './fingerprints.js';
-import type { Endpoint, GatewayContext, GatewayHook } from './hooks.js';
+import type { GatewayContext, GatewayHook } from './hooks.js';
 import { relayContinued } from './continue.js';
-import { buildRecord, newTrace, type Trace } from './meter.js';
+import { buildRecord, endpointOf, newTrace, type Trace } from '../metering/trace.js';
 import type { GatewaySection } from './options.js';
 import { relay } from './relay.js';
 import { sendApiError } from './respond.js';
@@ -52,14 +52,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const DROP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'content-length']);
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'trailer', 'upgrade']);
 const BATCH_CREATE_LIMIT = 256 * 1024 * 1024;
-
-export function endpointOf(path: string): Endpoint {
-  if (path === '/v1/messages') return 'messages';
-  if (path === '/v1/messages/count_tokens') return 'count_tokens';
-  if (path.startsWith('/v1/messages/batches')) return 'batches';
-  if (path === '/v1/models' || path.startsWith('/v1/models/')) return 'models';
-  return 'other';
-}
 
 /**
  * `forward`: what goes upstream (hop-by-hop and clawback's own headers dropped). `plain`: the same, flattened, for
