@@ -51,3 +51,12 @@ test('a range narrows the totals and groups but not the spend cards', () => {
   assert.equal(s.totals.cost_usd, 1);
   assert.equal(s.spend.month_usd, 5);
 });
+
+test('spend now stays exact over hours of traffic: one request a second for three hours', () => {
+  // 10,800 distinct seconds: more than the rollup keeps, so it prunes while adding; only the last hour counts.
+  const records = Array.from({ length: 3 * 3600 }, (_, i) => rec(NOW - (3 * 3600 - i) * 1000, i % 2 === 0 ? '0.01' : '0.02'));
+  const s = summarize(records, () => true, { now: NOW });
+  // Seconds NOW-3600 .. NOW-1 started in the last hour: 3,600 requests, half at 1 cent and half at 2.
+  assert.equal(s.spend.last_hour_usd, 54);
+  assert.equal(s.totals.requests, 3 * 3600);
+});

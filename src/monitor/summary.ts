@@ -3,7 +3,8 @@
  * the dashboard always equals what `analyze` would say about the same records). Sums are exact bigint pico-dollars,
  * turned into dollars only for the JSON.
  *
- * - spend.last_hour_usd: billed in the last 60 minutes ("spend now, per hour").
+ * - spend.last_hour_usd: billed by requests that started in the last 60 minutes, to the second ("spend now, per
+ *   hour").
  * - spend.today_usd / month_usd: since 00:00 UTC today / the 1st of the month, UTC.
  * - spend.month_projection_usd: the month so far continued at its average rate since the 1st, to the month's end.
  * - cache.hit_rate: cache-read tokens over all input tokens (uncached + cache writes + cache reads).
@@ -126,8 +127,14 @@ export class Rollup {
   private readonly savings = new Map<LeverName, Pico>();
   /** Billed per UTC hour (epoch hour -> cost, baseline): today, this month and the 24-hour chart. */
   private readonly hours = new Map<number, { cost: Pico; baseline: Pico }>();
-  /** The last hour's records (time, cost), for the exact "spend now" figure. */
-  private recent: { at: number; cost: Pico }[] = [];
+  /**
+   * Billed per epoch second over the last two hours, for the "spend now" figure. One entry per second (not per
+   * record) keeps `add` O(1) and the memory bounded at any request rate; entries arrive in about time order, so the
+   * oldest sit first and pruning stops at the first one still wanted.
+   */
+  private readonly seconds = new Map<number, Pico>();
+  /** The latest second seen: pruning while adding is relative to it, so a rollup of past records works too. */
+  private newest = 0;
 
   constructor(private readonly keyName: (r: UsageRecord) => string = recordKeyLabel) {}
 
@@ -148,17 +155,32 @@ export class Rollup {
     e.cost += r.costPico;
     e.baseline += r.baselinePico;
     this.hours.set(h, e);
-    if (r.costPico !== 0n) this.recent.push({ at: r.startedAt, cost: r.costPico });
-    if (this.recent.length > 4096) this.recent = this.recent.filter((x) => x.at >= Date.now() - HOUR);
+    if (r.costPico !== 0n) {
+      const s = Math.floor(r.startedAt / 1000);
+      this.seconds.set(s, (this.seconds.get(s) ?? 0n) + r.costPico);
+      if (s > this.newest) this.newest = s;
+      if (this.seconds.size > 7300) this.prune(this.newest * 1000);
+    }
+  }
+
+  /** Drops seconds older than two hours before `now`, from the oldest on. */
+  private prune(now: number): void {
+    const cutoff = Math.floor((now - 2 * HOUR) / 1000);
+    for (const s of this.seconds.keys()) {
+      if (s >= cutoff) break;
+      this.seconds.delete(s);
+    }
   }
 
   snapshot({ now, groupLimit = 20 }: Omit<SummaryOptions, 'keyName'>) {
     const dayStart = periodStart('day', now);
     const monthStart = periodStart('month', now);
     const monthEnd = periodEnd('month', now);
-    this.recent = this.recent.filter((x) => x.at >= now - 2 * HOUR);
+    this.prune(now);
     let lastHour = 0n;
-    for (const x of this.recent) if (x.at >= now - HOUR && x.at <= now) lastHour += x.cost;
+    const from = Math.ceil((now - HOUR) / 1000);
+    const to = Math.floor(now / 1000);
+    for (const [s, cost] of this.seconds) if (s >= from && s <= to) lastHour += cost;
     let today = 0n;
     let month = 0n;
     const nowHour = Math.floor(now / HOUR);
