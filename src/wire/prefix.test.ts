@@ -97,3 +97,17 @@ test('hashes: false gives the same token counts and breakpoints without hashing'
   assert.deepEqual(sizes.breakpoints.map((b) => b.block.path), full.breakpoints.map((b) => b.block.path));
   assert.ok(sizes.blocks.every((b) => b.hash === ''));
 });
+
+test('an image in a tool result changes the message hashes; a tool result that only mentions "image" does not', () => {
+  const withResult = (content: unknown) => ({
+    ...base,
+    messages: [...base.messages.slice(0, 2), { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu_1', content }] }],
+  });
+  const plain = analyzePrefix(withResult('shipped'), { family });
+  const mentions = analyzePrefix(withResult('{"type":"image","note":"a JSON file the tool read"}'), { family });
+  const image = analyzePrefix(withResult([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }]), { family });
+  // Blocks before the last are the same content in all three: only the images-anywhere setting can change them.
+  assert.equal(mentions.blocks[2]!.hash, plain.blocks[2]!.hash, 'text that says "image" is not an image');
+  assert.notEqual(image.blocks[2]!.hash, plain.blocks[2]!.hash, 'an image anywhere invalidates the message cache');
+  assert.equal(image.blocks[1]!.hash, plain.blocks[1]!.hash, 'the system cache survives an image');
+});

@@ -126,11 +126,16 @@ function blockTokens(b: Obj, family: TokenizerFamily): number {
   return textTokens(blockText(b), family) + BLOCK_OVERHEAD + extra;
 }
 
+const isImage = (b: unknown): boolean => isObj(b) && b['type'] === 'image';
+
+/** An image block in any message, or inside a tool result's content blocks (a string result carries no image). */
 function hasImages(messages: unknown[]): boolean {
   for (const m of messages) {
     if (!isObj(m) || !Array.isArray(m['content'])) continue;
     for (const b of m['content']) {
-      if (isObj(b) && (b['type'] === 'image' || (b['type'] === 'tool_result' && JSON.stringify(b['content'] ?? '').includes('"image"')))) return true;
+      if (!isObj(b)) continue;
+      if (b['type'] === 'image') return true;
+      if (b['type'] === 'tool_result' && Array.isArray(b['content']) && b['content'].some(isImage)) return true;
     }
   }
   return false;
