@@ -5,7 +5,7 @@
  * architecture). Every point it gives comes with a reason; the weights and the thresholds are configuration.
  */
 import { z } from 'zod';
-import { textTokens } from '../wire/tokens.js';
+import { charTokens } from '../wire/tokens.js';
 import type { RequestFacts } from './routing-request.js';
 
 export const ComplexityWeightsSchema = z.object({
@@ -64,7 +64,6 @@ export interface ComplexityResult {
   readonly promptTokens: number;
 }
 
-const CODE_FENCE = /```/g;
 const CODE_LINE = /^\s*(def |class |function |const |let |var |import |from \S+ import|#include|public |private |func |fn |SELECT |INSERT |UPDATE |CREATE TABLE|return |if \(|for \(|while \(|}\s*$|\w+\(.*\)\s*[{;]\s*$|\s{4,}\S.*[;{}]\s*$)/gm;
 const TRACE = /Traceback \(most recent call last\)|^\s+at [\w$.<>]+ \(.*:\d+:\d+\)|Exception in thread|panicked at|Segmentation fault|NullPointerException|TypeError:|ReferenceError:/m;
 const MATHS = /\\(frac|sum|int|forall|exists|mathbb|leq|geq|sqrt|lim|prod|binom)|[∀∃∑∫√≤≥∞∈⊆≡]|\b(theorem|lemma|corollary|integral|derivative|eigenvalues?|matri(x|ces)|polynomials?|modulo|prime|divisible|probability|expected value|variance|convergen(t|ce)|inequality|bijection|isomorphi(c|sm)|group theory|topolog(y|ical)|combinatori(al|cs)|recurrence)\b/gi;
@@ -121,11 +120,11 @@ export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights
     if (points !== 0) reasons.push({ signal, points: round2(points), detail });
   };
   const instruction = `${facts.systemText}\n${facts.lastUserText}`;
-  const promptTokens = textTokens(facts.allText, 'claude-2025');
+  const promptTokens = charTokens(facts.allTextChars, 'claude-2025');
 
   add('length', Math.min(weights.length_cap, (promptTokens / 1000) * weights.per_1k_tokens), `~${promptTokens} prompt tokens`);
 
-  const fences = count(CODE_FENCE, facts.allText) / 2;
+  const fences = facts.codeFences / 2;
   const codeLines = count(CODE_LINE, facts.lastUserText);
   const trace = TRACE.test(facts.lastUserText);
   if (fences >= 1 || codeLines >= 4 || trace) {

@@ -18,7 +18,7 @@ import { convertTokens } from './routing-cost.js';
 import { routeMatches } from './routing-decide.js';
 import { requestFacts } from './routing-request.js';
 import { compileTemplates, matchTemplates } from './templates.js';
-import { textTokens } from '../wire/tokens.js';
+import { charTokens } from '../wire/tokens.js';
 
 export interface OutputPlanDecision {
   readonly route: string;
@@ -73,16 +73,28 @@ export function createOutputBudgetLever({ config: raw = {} }: OutputBudgetOption
   let truncatedByClient = 0;
   let continued = 0;
 
-  const routeOf = (plan: RequestPlan): { key: string; route: OutputRoute | null } => {
-    const facts = requestFacts(plan.body);
+  /**
+   * A request's route, without the model: read from the client's own body (what routes match on — prompt, tags,
+   * features — is never changed by a lever) and once per request, as routing's output hint asks first.
+   */
+  const routes = new WeakMap<RequestPlan, { prefix: string; route: OutputRoute | null }>();
+  const routeBase = (plan: RequestPlan): { prefix: string; route: OutputRoute | null } => {
+    const known = routes.get(plan);
+    if (known) return known;
+    const facts = requestFacts(plan.original);
     const a = plan.attribution;
     const ctx = { tags: a.tags, keyHash: a.keyHash, userId: a.userId, pinHeader: false };
     const matched = matchTemplates(templates, facts.systemText, facts.lastUserText);
-    const route = config.routes.find((r) => routeMatches(r.match, facts, ctx, matched, textTokens(facts.allText, 'claude-2025'))) ?? null;
-    const model = plan.model?.entry.id ?? String(plan.body['model'] ?? '');
-    if (route) return { key: `${route.name}|${model}`, route };
+    const route = config.routes.find((r) => routeMatches(r.match, facts, ctx, matched, charTokens(facts.allTextChars, 'claude-2025'))) ?? null;
     const tag = a.tags['route'] ?? a.tags['feature'];
-    return { key: tag !== undefined ? `tag:${tag}|${model}` : `system:${hash(facts.systemText.slice(0, 4000))}|tools:${facts.tools}|${model}`, route: null };
+    const prefix = route ? route.name : tag !== undefined ? `tag:${tag}` : `system:${hash(facts.systemText.slice(0, 4000))}|tools:${facts.tools}`;
+    const base = { prefix, route };
+    routes.set(plan, base);
+    return base;
+  };
+  const routeOf = (plan: RequestPlan): { key: string; route: OutputRoute | null } => {
+    const { prefix, route } = routeBase(plan);
+    return { key: `${prefix}|${plan.model?.entry.id ?? String(plan.body['model'] ?? '')}`, route };
   };
   const ring = (m: Map<string, OutputLengths>, key: string): OutputLengths => {
     let r = m.get(key);

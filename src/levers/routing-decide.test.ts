@@ -181,7 +181,11 @@ describe('routing decision', () => {
     });
     assert.equal(facts.lastUserText, 'Rename getUser to fetchUser everywhere.');
     assert.equal(facts.toolUses, 1);
-    assert.match(facts.allText, /src\/a\.ts:3/);
+    // The prompt's length counts every text it carries (system, each message's text with tool calls and results, each
+    // tool's JSON), as if joined by newlines.
+    const allText = ['', 'Rename getUser to fetchUser everywhere.', '{"q":"getUser"}', 'src/a.ts:3 getUser()', JSON.stringify({ name: 'grep', input_schema: { type: 'object' } })];
+    assert.equal(facts.allTextChars, allText.join('\n').length);
+    assert.equal(facts.codeFences, 0);
   });
 
   it('upgrades can be switched off', () => {

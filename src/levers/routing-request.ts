@@ -16,8 +16,13 @@ export interface RequestFacts {
    * over 2,000 characters (a document with a question beside it) are dropped.
    */
   readonly lastUserAsk: string;
-  /** Every text the prompt carries (system, messages, tool definitions), for length estimates. */
-  readonly allText: string;
+  /**
+   * Length in characters of every text the prompt carries (system, messages, tool definitions, one separator
+   * between each), for length estimates: the token estimate is by length, so the text itself is never joined.
+   */
+  readonly allTextChars: number;
+  /** Code fences (```) anywhere in that text. */
+  readonly codeFences: number;
   /** Number of messages. */
   readonly turns: number;
   /** tool_use blocks in the history (an agent loop's depth). */
@@ -69,24 +74,50 @@ function contentBlocks(content: unknown): unknown[] {
   return Array.isArray(content) ? content : [];
 }
 
-export function textOfContent(content: unknown): string {
-  return contentBlocks(content).map(blockText).filter(Boolean).join('\n');
-}
-
 export function systemTextOf(body: Readonly<Obj>): string {
   const s = body['system'];
   if (typeof s === 'string') return s;
   return Array.isArray(s) ? s.map(blockText).filter(Boolean).join('\n') : '';
 }
 
+const FENCE = /```/g;
+function fences(text: string): number {
+  if (!text.includes('```')) return 0;
+  FENCE.lastIndex = 0;
+  let n = 0;
+  while (FENCE.exec(text) !== null) n++;
+  return n;
+}
+
+/**
+ * Facts are read once per body object: the routing and output levers (and routing's output hint) all ask about the
+ * same request, and a large agent prompt takes a while to walk. Bodies are never mutated in place (a lever that
+ * changes one makes a copy), so the body object is a safe key.
+ */
+const memo = new WeakMap<object, RequestFacts>();
+
 export function requestFacts(body: Readonly<Obj>): RequestFacts {
+  let f = memo.get(body);
+  if (!f) memo.set(body, (f = readFacts(body)));
+  return f;
+}
+
+function readFacts(body: Readonly<Obj>): RequestFacts {
   const messages = Array.isArray(body['messages']) ? body['messages'] : [];
   let lastUserText = '';
   let lastUserAsk = '';
   let toolUses = 0;
   let images = 0;
   let documents = 0;
-  const texts: string[] = [];
+  // Length and fences of [system, each message's text, each tool's JSON].join('\n'), without building it.
+  let chars = 0;
+  let codeFences = 0;
+  let parts = 0;
+  const addText = (t: string): void => {
+    chars += t.length;
+    codeFences += fences(t);
+    parts++;
+  };
   for (const m of messages) {
     if (!isObj(m)) continue;
     const blocks = contentBlocks(m['content']);
@@ -99,8 +130,17 @@ export function requestFacts(body: Readonly<Obj>): RequestFacts {
         for (const x of b['content']) if (isObj(x) && x['type'] === 'image') images++;
       }
     }
-    const t = textOfContent(m['content']);
-    texts.push(t);
+    // The message's text: its non-empty blocks' texts, one separator between each.
+    let sep = -1;
+    for (const b of blocks) {
+      const t = blockText(b);
+      if (t === '') continue;
+      chars += t.length;
+      codeFences += fences(t);
+      sep++;
+    }
+    chars += Math.max(0, sep);
+    parts++;
     // The instruction is the last user turn that says something: in an agent loop, turns of bare tool results
     // carry data, not the task.
     if (m['role'] === 'user') {
@@ -116,6 +156,8 @@ export function requestFacts(body: Readonly<Obj>): RequestFacts {
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isObj) : [];
   const serverTools = tools.filter((t) => typeof t['type'] === 'string' && !String(t['type']).startsWith('custom')).length;
   const systemText = systemTextOf(body);
+  addText(systemText);
+  for (const t of tools) addText(JSON.stringify(t));
   const thinking = isObj(body['thinking']) ? body['thinking'] : null;
   const thinkingType = thinking?.['type'] === 'enabled' ? 'enabled' : thinking?.['type'] === 'adaptive' ? 'adaptive' : null;
   const oc = isObj(body['output_config']) ? body['output_config'] : null;
@@ -126,7 +168,8 @@ export function requestFacts(body: Readonly<Obj>): RequestFacts {
     systemText,
     lastUserText,
     lastUserAsk,
-    allText: [systemText, ...texts, ...tools.map((t) => JSON.stringify(t))].join('\n'),
+    allTextChars: chars + Math.max(0, parts - 1),
+    codeFences,
     turns: messages.length,
     toolUses,
     tools: tools.length,

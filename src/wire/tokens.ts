@@ -24,8 +24,13 @@ export const REQUEST_OVERHEAD = 3;
 export const IMAGE_TOKENS = 1600;
 
 export function textTokens(text: string, family: TokenizerFamily): number {
-  if (text.length === 0) return 0;
-  return Math.ceil((text.length * 10) / CHARS_PER_TOKEN_X10[family]);
+  return charTokens(text.length, family);
+}
+
+/** The estimate for a text of `length` characters (for callers that know the length without holding the text). */
+export function charTokens(length: number, family: TokenizerFamily): number {
+  if (length <= 0) return 0;
+  return Math.ceil((length * 10) / CHARS_PER_TOKEN_X10[family]);
 }
 
 /**
