@@ -4,9 +4,11 @@
  * truncations and top sessions. Models the catalog does not know are listed with their tokens, never priced as 0.
  */
 import type { Catalog, CatalogModel } from '../pricing/catalog.js';
-import { CostError, priceResolved, ZERO_BREAKDOWN, type CostBreakdown } from '../pricing/cost.js';
+import { CostError, priceResolved, ZERO_BREAKDOWN, type CostBreakdown, type PricedUsage } from '../pricing/cost.js';
 import type { Pico } from '../pricing/money.js';
 import type { TokenLines } from '../pricing/usage.js';
+import { linearPricing, usageOf, writePremium, type ClassSum, type PriceClass } from './price-class.js';
+import { wastedWrites } from './wasted-writes.js';
 import type { RecordTable } from './record-table.js';
 import { sessionRuns, type SessionRuns } from './sessions.js';
 
@@ -98,6 +100,8 @@ function addBucket(into: Bucket, b: Bucket): void {
   addLines(into.tokens, b.tokens);
   into.webSearches += b.webSearches;
   into.truncations += b.truncations;
+  into.wastedWriteTokens += b.wastedWriteTokens;
+  into.wastedWritePremium += b.wastedWritePremium;
 }
 
 /** Rows with the same day, model, session and group keys: summed together, then added to each of their buckets. */
@@ -108,6 +112,7 @@ interface Cell {
   readonly group: string;
   readonly keys: readonly string[];
   readonly acc: Bucket;
+  readonly sums: ClassSum[];
 }
 
 /** Cache hit rate weighted by tokens: read / (read + write + uncached input); null when there was no input. */
@@ -130,6 +135,24 @@ export function weekKey(ts: number): string {
   const d = Math.floor(ts / DAY);
   const monday = d - ((new Date(d * DAY).getUTCDay() + 6) % 7);
   return `week of ${dayKey(monday * DAY)}`;
+}
+
+/** The group of row i as one string (several tag keys as their JSON list); `groupKeys` lists them. */
+function groupOf(table: RecordTable, i: number, by: GroupBy, model: string, day: string): string {
+  switch (by) {
+    case 'day':
+      return day;
+    case 'month':
+      return day.slice(0, 7);
+    case 'model':
+      return model;
+    case 'session':
+      return table.session(i) ?? '(none)';
+    default: {
+      const keys = groupKeys(table, i, by, model);
+      return keys.length === 1 ? keys[0]! : JSON.stringify(keys);
+    }
+  }
 }
 
 function groupKeys(table: RecordTable, i: number, by: GroupBy, model: string): string[] {
@@ -156,42 +179,9 @@ function groupKeys(table: RecordTable, i: number, by: GroupBy, model: string): s
   }
 }
 
-const TTL_MS = { '5m': 5 * 60_000, '1h': 60 * 60_000 } as const;
-
-/**
- * Cache writes never read. A request that wrote W tokens cached its prompt through (its reads + W). The write was
- * read if a later request of the same session, on the same model, within the TTL of the write, read more than
- * the writer itself read (so it read into what was written). Token-level: logs carry no prefix hashes.
- */
-function wastedWrites(table: RecordTable, runs: SessionRuns, add: (i: number, w5: number, w1h: number) => void): void {
-  const { order } = runs;
-  for (const [start, end] of runs.runs) {
-    for (let k = start; k < end; k++) {
-      const i = order[k]!;
-      const l = table.lines(i);
-      if (l.cache_write_5m + l.cache_write_1h === 0) continue;
-      const t = table.ts(i);
-      const model = table.model(i);
-      let read5 = false;
-      let read1 = false;
-      for (let q = k + 1; q < end; q++) {
-        const j = order[q]!;
-        const dt = table.ts(j) - t;
-        if (dt > TTL_MS['1h']) break;
-        if (table.model(j) !== model || table.lines(j).cache_read <= l.cache_read) continue;
-        read1 = true;
-        if (dt <= TTL_MS['5m']) read5 = true;
-        if (read5) break;
-      }
-      const w5 = read5 ? 0 : l.cache_write_5m;
-      const w1 = read1 ? 0 : l.cache_write_1h;
-      if (w5 + w1 > 0) add(i, w5, w1);
-    }
-  }
-}
-
 export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateOptions = {}): Aggregate {
   const by = opts.by ?? 'day';
+  const fee = catalog.webSearchPerSearch;
   const totals = newBucket('total');
   const groups = new Map<string, Bucket>();
   const days = new Map<string, Bucket>();
@@ -200,88 +190,169 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
   const unknown = new Map<string, UnknownModel>();
   const failures = new Map<string, PriceFailure>();
   const resolved = new Map<string, CatalogModel | null>();
+  const classes = new Map<string, PriceClass | null>();
   const rows: number[] = [];
   const rowModel: (CatalogModel | undefined)[] = [];
+  /** The cell of each priced row (for the wasted writes, added after every row is in). */
+  const rowCell: (Cell | undefined)[] = [];
   let first: number | null = null;
   let last: number | null = null;
   // Rows sharing day, model, session and group are summed into one cell first (consecutive rows mostly share all four).
   const cells = new Map<string, Cell>();
   let lastCell = null as Cell | null;
+  let lastClassKey = '';
+  let lastClass: PriceClass | null = null;
+  let lastModelId = -2;
+  let lastBits = -1;
+  let lastGeo = -2;
   const bucket = (m: Map<string, Bucket>, k: string): Bucket => {
     let b = m.get(k);
     if (!b) m.set(k, (b = newBucket(k)));
     return b;
+  };
+  const classOf = (i: number): PriceClass | null => {
+    const modelId = table.modelId(i);
+    const bits = (table.batch(i) ? 2 : 0) + (table.fast(i) ? 1 : 0);
+    const geo = table.geoId(i);
+    if (modelId === lastModelId && bits === lastBits && geo === lastGeo) return lastClass;
+    const k = `${modelId}\u0000${bits}\u0000${geo}`;
+    let c = k === lastClassKey ? lastClass : classes.get(k);
+    if (c === undefined) {
+      const logged = table.model(i);
+      let m = resolved.get(logged);
+      if (m === undefined) resolved.set(logged, (m = catalog.tryResolve(logged) ?? null));
+      if (m === null) c = null;
+      else {
+        const batch = bits >= 2;
+        const fast = (bits & 1) === 1;
+        const g = table.str(geo);
+        // The cost engine's refusals depend only on the model and the modifiers: ask it once per class.
+        let failure: string | null = null;
+        try {
+          priceResolved(m, fee, { service_tier: batch ? 'batch' : null, speed: fast ? 'fast' : null, inference_geo: g });
+        } catch (err) {
+          if (!(err instanceof CostError)) throw err;
+          failure = err.message;
+        }
+        c = { logged, m, batch, fast, geo: g, failure, linear: failure === null && linearPricing(m, batch, fast) };
+      }
+      classes.set(k, c);
+    }
+    lastModelId = modelId;
+    lastBits = bits;
+    lastGeo = geo;
+    lastClassKey = k;
+    lastClass = c;
+    return c;
   };
 
   for (let i = 0; i < table.size; i++) {
     const ts = table.ts(i);
     if (opts.since !== undefined && ts < opts.since) continue;
     if (opts.until !== undefined && ts >= opts.until) continue;
-    const modelId = table.model(i);
-    let m = resolved.get(modelId);
-    if (m === undefined) resolved.set(modelId, (m = catalog.tryResolve(modelId) ?? null));
-    const usage = table.usage(i);
-    if (m === null) {
+    const cls = classOf(i);
+    if (cls === null) {
+      const modelId = table.model(i);
       let u = unknown.get(modelId);
       if (!u) unknown.set(modelId, (u = { model: modelId, requests: 0, tokens: zeroLines() }));
       u.requests++;
       addLines(u.tokens, table.lines(i));
       continue;
     }
-    let priced;
-    try {
-      priced = priceResolved(m, catalog.webSearchPerSearch, usage);
-    } catch (err) {
-      if (!(err instanceof CostError)) throw err;
-      const f = failures.get(err.message) ?? { model: modelId, message: err.message, requests: 0 };
+    if (cls.failure !== null) {
+      const f = failures.get(cls.failure) ?? { model: table.model(i), message: cls.failure, requests: 0 };
       f.requests++;
-      failures.set(err.message, f);
+      failures.set(cls.failure, f);
       continue;
     }
+    // A row summed with its class is priced with the cell; any other is priced now, on its own.
+    const summed = cls.linear && !table.hasSteps(i);
+    let priced: PricedUsage | null = null;
+    if (!summed) {
+      try {
+        priced = priceResolved(cls.m, fee, table.usage(i));
+      } catch (err) {
+        if (!(err instanceof CostError)) throw err;
+        const f = failures.get(err.message) ?? { model: table.model(i), message: err.message, requests: 0 };
+        f.requests++;
+        failures.set(err.message, f);
+        continue;
+      }
+    }
     rows.push(i);
-    rowModel[i] = m;
+    rowModel[i] = cls.m;
     if (first === null || ts < first) first = ts;
     if (last === null || ts > last) last = ts;
     const day = dayKey(ts);
     const session = table.session(i) ?? '(none)';
-    const keys = groupKeys(table, i, by, priced.model);
-    const group = keys.length === 1 ? keys[0]! : JSON.stringify(keys);
+    const model = cls.m.entry.id;
+    const group = groupOf(table, i, by, model, day);
     let cell: Cell | null = lastCell;
-    if (cell === null || cell.day !== day || cell.model !== priced.model || cell.session !== session || cell.group !== group) {
-      const k: string = `${day}\u0000${priced.model}\u0000${session}\u0000${group}`;
+    if (cell === null || cell.day !== day || cell.model !== model || cell.session !== session || cell.group !== group) {
+      const k: string = `${day}\u0000${model}\u0000${session}\u0000${group}`;
       cell = cells.get(k) ?? null;
-      if (cell === null) cells.set(k, (cell = { day, model: priced.model, session, group, keys, acc: newBucket(k) }));
+      if (cell === null) cells.set(k, (cell = { day, model, session, group, keys: groupKeys(table, i, by, model), acc: newBucket(k), sums: [] }));
       lastCell = cell;
     }
+    rowCell[i] = cell;
     const b = cell.acc;
     b.requests++;
-    b.cost += priced.total;
-    addInto(b.breakdown, priced.breakdown);
-    addLines(b.tokens, priced.tokens);
-    b.webSearches += priced.webSearches;
     if (table.stopReason(i) === 'max_tokens') b.truncations++;
-  }
-  // Each cell's sums go to every bucket it belongs to: one addition per cell and bucket, not per row and bucket.
-  for (const c of cells.values()) {
-    const targets = [totals, bucket(days, c.day), bucket(models, c.model), bucket(sessions, c.session)];
-    for (const k of c.keys) targets.push(bucket(groups, k));
-    for (const b of targets) addBucket(b, c.acc);
+    if (priced !== null) {
+      b.cost += priced.total;
+      addInto(b.breakdown, priced.breakdown);
+      addLines(b.tokens, priced.tokens);
+      b.webSearches += priced.webSearches;
+      continue;
+    }
+    const input = table.input(i);
+    const w5 = table.write5m(i);
+    const w1h = table.write1h(i);
+    const read = table.read(i);
+    const output = table.output(i);
+    const web = table.webSearches(i);
+    const t = b.tokens;
+    t.input += input;
+    t.cache_write_5m += w5;
+    t.cache_write_1h += w1h;
+    t.cache_read += read;
+    t.output += output;
+    b.webSearches += web;
+    const sum = sumOf(cell, cls);
+    sum.input += input;
+    sum.w5 += w5;
+    sum.w1h += w1h;
+    sum.read += read;
+    sum.output += output;
+    sum.web += web;
   }
 
   const runs = sessionRuns(table, rows);
   wastedWrites(table, runs, (i, w5, w1h) => {
-    const m = rowModel[i]!;
-    const usage = table.usage(i);
-    const asWrite = priceResolved(m, 0n, { cache_creation_input_tokens: w5 + w1h, cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1h }, service_tier: usage.service_tier ?? null, inference_geo: usage.inference_geo ?? null, speed: usage.speed ?? null });
-    const asInput = priceResolved(m, 0n, { input_tokens: w5 + w1h, service_tier: usage.service_tier ?? null, inference_geo: usage.inference_geo ?? null, speed: usage.speed ?? null });
-    const premium = asWrite.total - asInput.total;
-    const targets = [totals, bucket(days, dayKey(table.ts(i))), bucket(models, m.entry.id), bucket(sessions, table.session(i) ?? '(none)')];
-    for (const k of groupKeys(table, i, by, m.entry.id)) targets.push(bucket(groups, k));
-    for (const b of targets) {
-      b.wastedWriteTokens += w5 + w1h;
-      b.wastedWritePremium += premium;
-    }
+    const cell = rowCell[i]!;
+    const b = cell.acc;
+    b.wastedWriteTokens += w5 + w1h;
+    const cls = classOf(i)!;
+    if (cls.linear) {
+      const sum = sumOf(cell, cls);
+      sum.wasted5 += w5;
+      sum.wasted1h += w1h;
+    } else b.wastedWritePremium += writePremium(cls, w5, w1h);
   });
+
+  // Each cell's sums priced once, then added to every bucket the cell belongs to: one addition per cell and bucket.
+  for (const c of cells.values()) {
+    const b = c.acc;
+    for (const s of c.sums) {
+      const priced = priceResolved(s.cls.m, fee, usageOf(s.cls, s, s.web));
+      b.cost += priced.total;
+      addInto(b.breakdown, priced.breakdown);
+      if (s.wasted5 + s.wasted1h > 0) b.wastedWritePremium += writePremium(s.cls, s.wasted5, s.wasted1h);
+    }
+    const targets = [totals, bucket(days, c.day), bucket(models, c.model), bucket(sessions, c.session)];
+    for (const k of c.keys) targets.push(bucket(groups, k));
+    for (const t of targets) addBucket(t, b);
+  }
 
   const byKey = (a: Bucket, b: Bucket): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   const byCost = (a: Bucket, b: Bucket): number => (b.cost > a.cost ? 1 : b.cost < a.cost ? -1 : byKey(a, b));
@@ -301,4 +372,13 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
     rowModel,
     sessions: runs,
   };
+}
+
+/** The sums of class `cls` in `cell` (a cell mostly holds one class). */
+function sumOf(cell: Cell, cls: PriceClass): ClassSum {
+  const sums = cell.sums;
+  for (let k = 0; k < sums.length; k++) if (sums[k]!.cls === cls) return sums[k]!;
+  const s: ClassSum = { cls, input: 0, w5: 0, w1h: 0, read: 0, output: 0, web: 0, wasted5: 0, wasted1h: 0 };
+  sums.push(s);
+  return s;
 }

@@ -13,6 +13,8 @@ const NO_STEPS: readonly UsageIteration[] = Object.freeze([]);
 const F_BATCH = 1;
 const F_FAST = 2;
 const F_DEFERRABLE = 4;
+/** The row kept its usage object for extra billed steps. */
+const F_STEPS = 8;
 
 /** Rarely present parts of a row, kept as objects. */
 interface Extra {
@@ -151,8 +153,8 @@ export class RecordTable {
     ids[s + STOP] = this.internAt(STOP, r.stopReason);
     ids[s + KEY] = this.internAt(KEY, r.key);
     ids[s + GEO] = this.internAt(GEO, u.inference_geo || null);
-    this.flags[row] = (u.service_tier === 'batch' ? F_BATCH : 0) | (u.speed === 'fast' ? F_FAST : 0) | (r.deferrable ? F_DEFERRABLE : 0);
     const hasSteps = Array.isArray(u.iterations) && u.iterations.some((it) => it && it.type !== 'message');
+    this.flags[row] = (u.service_tier === 'batch' ? F_BATCH : 0) | (u.speed === 'fast' ? F_FAST : 0) | (r.deferrable ? F_DEFERRABLE : 0) | (hasSteps ? F_STEPS : 0);
     if (hasSteps || r.tags || r.body) {
       this.extra.set(row, { ...(hasSteps ? { usage: u } : {}), ...(r.tags ? { tags: r.tags } : {}), ...(r.body ? { body: r.body } : {}) });
     }
@@ -160,6 +162,29 @@ export class RecordTable {
 
   ts(i: number): number {
     return this.nums[i * NUMS + TS] ?? 0;
+  }
+  /** Interned ids (same string, same id; `str(id)` gives it back): cheap to compare row against row. */
+  modelId(i: number): number {
+    return this.ids[i * IDS + MODEL] ?? -1;
+  }
+  geoId(i: number): number {
+    return this.ids[i * IDS + GEO] ?? -1;
+  }
+  input(i: number): number {
+    return this.nums[i * NUMS + INPUT] ?? 0;
+  }
+  write5m(i: number): number {
+    return this.nums[i * NUMS + W5] ?? 0;
+  }
+  write1h(i: number): number {
+    return this.nums[i * NUMS + W1H] ?? 0;
+  }
+  read(i: number): number {
+    return this.nums[i * NUMS + READ] ?? 0;
+  }
+  /** Whether row i has extra billed steps (compaction iterations): its usage is kept whole. */
+  hasSteps(i: number): boolean {
+    return ((this.flags[i] ?? 0) & F_STEPS) !== 0;
   }
   output(i: number): number {
     return this.nums[i * NUMS + OUTPUT] ?? 0;

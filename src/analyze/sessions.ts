@@ -8,22 +8,43 @@ export interface SessionRuns {
   readonly runs: readonly (readonly [number, number])[];
 }
 
+/**
+ * The order is that of a stable sort on (session id, time): rows are counted into their session first (keeping
+ * their order), then a session whose rows are not already in time order (rows of several files) is sorted by time,
+ * stably. Rows come mostly in time order within a session, so most sessions need no sort.
+ */
 export function sessionRuns(table: RecordTable, rows: readonly number[]): SessionRuns {
-  const sorted = [...rows].sort((a, b) => {
-    const sa = table.sessionId(a);
-    const sb = table.sessionId(b);
-    if (sa !== sb) return sa - sb;
-    return table.ts(a) - table.ts(b);
-  });
-  const order = Int32Array.from(sorted);
+  // Sessions are interned ids (-1 for none): count rows per id, offset + 1 so "none" is slot 0 and comes first.
+  let maxId = -1;
+  for (const i of rows) maxId = Math.max(maxId, table.sessionId(i));
+  const starts = new Int32Array(maxId + 3);
+  for (const i of rows) starts[table.sessionId(i) + 2]!++;
+  for (let s = 1; s < starts.length; s++) starts[s]! += starts[s - 1]!;
+  const order = new Int32Array(rows.length);
+  const at = starts.slice(0, maxId + 2);
+  for (const i of rows) order[at[table.sessionId(i) + 1]!++] = i;
   const runs: [number, number][] = [];
-  let start = 0;
-  for (let k = 1; k <= order.length; k++) {
-    const prev = table.sessionId(order[k - 1]!);
-    if (k === order.length || prev < 0 || table.sessionId(order[k]!) !== prev) {
-      runs.push([start, k]);
-      start = k;
+  for (let s = 0; s <= maxId + 1; s++) {
+    const start = starts[s]!;
+    const end = starts[s + 1]!;
+    if (start === end) continue;
+    if (s === 0) {
+      // rows without a session: each is its own run, in time order
+      sortByTime(table, order, start, end);
+      for (let k = start; k < end; k++) runs.push([k, k + 1]);
+      continue;
     }
+    sortByTime(table, order, start, end);
+    runs.push([start, end]);
   }
   return { order, runs };
+}
+
+/** Sorts order[start, end) by time, stably; nothing to do when it already is in order. */
+function sortByTime(table: RecordTable, order: Int32Array, start: number, end: number): void {
+  let sorted = true;
+  for (let k = start + 1; k < end && sorted; k++) if (table.ts(order[k]!) < table.ts(order[k - 1]!)) sorted = false;
+  if (sorted) return;
+  const part = Array.from(order.subarray(start, end)).sort((a, b) => table.ts(a) - table.ts(b));
+  order.set(part, start);
 }
