@@ -31,3 +31,14 @@ test('accepts CRLF line ends, comments, multi-line data and a last event without
     { event: 'b', data: '{"x":1}' },
   ]);
 });
+
+test('a line that spans many chunks is read once it ends', () => {
+  const long = 'x'.repeat(50_000);
+  const wire = Buffer.from(`event: big\ndata: ${long}\n\n`);
+  const out: SseEvent[] = [];
+  const p = new SseParser((e) => out.push(e));
+  for (let i = 0; i < wire.length; i += 100) p.push(wire.subarray(i, i + 100));
+  p.end();
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.data, long);
+});
