@@ -5,7 +5,7 @@
 import type { Catalog, CatalogModel } from '../../pricing/catalog.js';
 import { priceResolved } from '../../pricing/cost.js';
 import { CHARS_PER_TOKEN_X10 } from '../../wire/tokens.js';
-import type { Shape } from './replay.js';
+import { BATCH, FAST, type Shapes } from './shapes.js';
 
 export interface RoutingRule {
   /** Every response of the session at most this long... */
@@ -33,13 +33,15 @@ export function retokenize(tokens: number, from: CatalogModel, to: CatalogModel)
   return Math.round((tokens * CHARS_PER_TOKEN_X10[from.entry.tokenizer]) / CHARS_PER_TOKEN_X10[to.entry.tokenizer]);
 }
 
-/** Whether routing would demote the session (see routeSession), without changing it. */
-export function canRoute(shapes: readonly Shape[], target: CatalogModel, rule: RoutingRule, truncated: (row: number) => boolean): boolean {
-  if (shapes.length === 0) return false;
-  for (const s of shapes) {
-    if (s.model === target || s.fast || s.model.standard.input <= target.standard.input) return false;
-    if (s.output > rule.maxOutput || truncated(s.row)) return false;
-    if (retokenize(s.prompt, s.model, target) > target.entry.context_window * rule.contextShare) return false;
+/** Whether routing would demote the session [start, end) of `s` (see routeSession), without changing it. */
+export function canRoute(s: Shapes, start: number, end: number, target: CatalogModel, rule: RoutingRule, truncated: (row: number) => boolean): boolean {
+  if (start >= end) return false;
+  const limit = target.entry.context_window * rule.contextShare;
+  for (let k = start; k < end; k++) {
+    const m = s.modelOf(k);
+    if (m === target || (s.flags[k]! & FAST) !== 0 || m.standard.input <= target.standard.input) return false;
+    if (s.output[k]! > rule.maxOutput || truncated(s.row[k]!)) return false;
+    if (retokenize(s.prompt[k]!, m, target) > limit) return false;
   }
   return true;
 }
@@ -48,54 +50,68 @@ export function canRoute(shapes: readonly Shape[], target: CatalogModel, rule: R
  * Routing: a session is demoted whole (sticky, so no cache is thrown away mid-session) when every response was
  * short and none was truncated, and the target is cheaper. Returns true when it demoted.
  */
-export function routeSession(shapes: Shape[], target: CatalogModel, rule: RoutingRule, truncated: (row: number) => boolean): boolean {
-  if (!canRoute(shapes, target, rule, truncated)) return false;
-  for (const s of shapes) {
-    const from = s.model;
-    s.prompt = retokenize(s.prompt, from, target);
-    s.shared = Math.min(s.prompt, retokenize(s.shared, from, target));
-    s.tail = Math.min(s.prompt, retokenize(s.tail, from, target));
-    s.output = retokenize(s.output, from, target);
-    s.model = target;
+export function routeSession(s: Shapes, start: number, end: number, target: CatalogModel, rule: RoutingRule, truncated: (row: number) => boolean): boolean {
+  if (!canRoute(s, start, end, target, rule, truncated)) return false;
+  const to = s.indexOf(target);
+  for (let k = start; k < end; k++) {
+    const from = s.modelOf(k);
+    const prompt = retokenize(s.prompt[k]!, from, target);
+    s.prompt[k] = prompt;
+    s.shared[k] = Math.min(prompt, retokenize(s.shared[k]!, from, target));
+    s.tail[k] = Math.min(prompt, retokenize(s.tail[k]!, from, target));
+    s.output[k] = retokenize(s.output[k]!, from, target);
+    s.model[k] = to;
   }
   return true;
 }
 
 /** Batching: requests tagged or ruled deferrable go through the Batches API (fast mode cannot be batched). */
-export function batchSession(shapes: Shape[], deferrable: (row: number) => boolean): number {
+export function batchSession(s: Shapes, start: number, end: number, deferrable: (row: number) => boolean): number {
   let n = 0;
-  for (const s of shapes) {
-    if (!s.batch && !s.fast && deferrable(s.row)) {
-      s.batch = true;
+  for (let k = start; k < end; k++) {
+    const f = s.flags[k]!;
+    if ((f & (BATCH | FAST)) === 0 && deferrable(s.row[k]!)) {
+      s.flags[k] = f | BATCH;
       n++;
     }
   }
   return n;
 }
 
-/** Output caps: max_tokens per model at a percentile of its observed (untruncated) output lengths. */
-export function outputCaps(shapes: readonly Shape[], percentile: number, truncated: (row: number) => boolean): Map<CatalogModel, number> {
-  const by = new Map<CatalogModel, number[]>();
-  for (const s of shapes) {
-    if (truncated(s.row)) continue;
-    let a = by.get(s.model);
-    if (!a) by.set(s.model, (a = []));
-    a.push(s.output);
+/**
+ * Output caps: max_tokens per model at a percentile of its observed (untruncated) output lengths. The map lists
+ * models in the order they first appear; `byIndex` has the same caps by model index (Infinity: no cap).
+ */
+export function outputCaps(s: Shapes, percentile: number, truncated: (row: number) => boolean): { caps: Map<CatalogModel, number>; byIndex: Float64Array } {
+  const by: number[][] = [];
+  const seen: number[] = [];
+  for (let k = 0; k < s.size; k++) {
+    if (truncated(s.row[k]!)) continue;
+    const mi = s.model[k]!;
+    let a = by[mi];
+    if (!a) {
+      by[mi] = a = [];
+      seen.push(mi);
+    }
+    a.push(s.output[k]!);
   }
   const caps = new Map<CatalogModel, number>();
-  for (const [m, list] of by) {
-    const a = Float64Array.from(list).sort(); // numeric order, natively
-    caps.set(m, a[Math.min(a.length - 1, Math.ceil((percentile / 100) * a.length) - 1)] ?? 0);
+  const byIndex = new Float64Array(s.models.length).fill(Infinity);
+  for (const mi of seen) {
+    const a = Float64Array.from(by[mi]!).sort(); // numeric order, natively
+    const cap = a[Math.min(a.length - 1, Math.ceil((percentile / 100) * a.length) - 1)] ?? 0;
+    caps.set(s.models[mi]!, cap);
+    byIndex[mi] = cap;
   }
-  return caps;
+  return { caps, byIndex };
 }
 
-export function capSession(shapes: Shape[], caps: ReadonlyMap<CatalogModel, number>): number {
+export function capSession(s: Shapes, start: number, end: number, caps: Float64Array): number {
   let n = 0;
-  for (const s of shapes) {
-    const cap = caps.get(s.model);
-    if (cap !== undefined && s.output > cap) {
-      s.output = cap;
+  for (let k = start; k < end; k++) {
+    const cap = caps[s.model[k]!] ?? Infinity;
+    if (s.output[k]! > cap) {
+      s.output[k] = cap;
       n++;
     }
   }
@@ -119,36 +135,38 @@ export const DEFAULT_COMPRESSION: CompressionRule = { triggerTokens: 100_000, ke
  * summary as output); later prompts are shorter by what was removed, and the cache breaks after the tools +
  * system prefix at that request. If the client itself shrank the prompt (its own compaction), removal resets.
  */
-export function compressSession(shapes: Shape[], rule: CompressionRule, summarizer: CatalogModel | null, fee: bigint): number {
-  if (shapes.length === 0) return 0;
-  const base = Math.min(...shapes.map((s) => s.prompt));
-  const original = shapes.map((s) => s.prompt);
+export function compressSession(s: Shapes, start: number, end: number, rule: CompressionRule, summarizer: CatalogModel | null, fee: bigint): number {
+  if (start >= end) return 0;
+  let base = Infinity;
+  for (let k = start; k < end; k++) base = Math.min(base, s.prompt[k]!);
+  const original = s.prompt.slice(start, end);
   let removed = 0;
   let events = 0;
-  for (let k = 0; k < shapes.length; k++) {
-    const s = shapes[k]!;
-    const orig = original[k]!;
-    if (k > 0 && orig < original[k - 1]!) removed = 0;
+  for (let k = start; k < end; k++) {
+    const j = k - start;
+    const orig = original[j]!;
+    if (j > 0 && orig < original[j - 1]!) removed = 0;
     const p = orig - removed;
-    const shared = Math.max(0, Math.min(s.shared - removed, p));
+    const shared = Math.max(0, Math.min(s.shared[k]! - removed, p));
     if (p > rule.triggerTokens) {
-      const keep = orig - (original[Math.max(0, k - rule.keepTurns)] ?? base);
+      const keep = orig - (original[Math.max(0, j - rule.keepTurns)] ?? base);
       const compressed = base + rule.summaryTokens + Math.max(0, keep);
       if (compressed < p) {
         const summarized = p - compressed + rule.summaryTokens;
-        const m = summarizer ?? s.model;
-        s.extra += priceResolved(m, fee, { input_tokens: retokenize(summarized, s.model, m), output_tokens: rule.summaryTokens }).total;
+        const from = s.modelOf(k);
+        const m = summarizer ?? from;
+        s.extra.set(k, (s.extra.get(k) ?? 0n) + priceResolved(m, fee, { input_tokens: retokenize(summarized, from, m), output_tokens: rule.summaryTokens }).total);
         removed += p - compressed;
-        s.prompt = compressed;
-        s.shared = Math.min(base, shared);
-        s.tail = Math.min(s.tail, compressed);
+        s.prompt[k] = compressed;
+        s.shared[k] = Math.min(base, shared);
+        s.tail[k] = Math.min(s.tail[k]!, compressed);
         events++;
         continue;
       }
     }
-    s.prompt = p;
-    s.shared = shared;
-    s.tail = Math.min(s.tail, p);
+    s.prompt[k] = p;
+    s.shared[k] = shared;
+    s.tail[k] = Math.min(s.tail[k]!, p);
   }
   return events;
 }

@@ -1,14 +1,15 @@
 /**
- * Sums what-if requests and prices them through the cost engine. For a model without price tiers, a bill is
- * linear in its token counts (every shipped rate is a whole number of pico-dollars per token, so no rounding), so
- * requests with the same model and modifiers (batch, inference_geo, fast) are summed first and priced once: the
- * same figure as pricing each, at a fraction of the cost. Tiered models (whose price depends on each request's
- * prompt length) and requests with extra billed steps are priced one by one.
+ * Sums what-if requests and prices them through the cost engine. Where a bill is linear in its token counts (no
+ * price tiers, every rate a whole number of pico-dollars per token after the batch and inference_geo multipliers:
+ * price-class.ts), requests with the same model and modifiers (batch, inference_geo, fast) are summed first and
+ * priced once: the same figure as pricing each, at a fraction of the cost. Other requests (a tiered model, whose
+ * price depends on each request's prompt length, or extra billed steps) are priced one by one.
  */
 import type { CatalogModel } from '../../pricing/catalog.js';
 import { priceResolved } from '../../pricing/cost.js';
 import type { Pico } from '../../pricing/money.js';
 import type { UsageIteration } from '../../pricing/usage.js';
+import { linearPricing } from '../price-class.js';
 
 export interface Lines {
   input: number;
@@ -18,74 +19,89 @@ export interface Lines {
   output: number;
 }
 
-interface Sum extends Lines {
-  readonly model: CatalogModel;
-  readonly batch: boolean;
-  readonly geo: string | null;
-  readonly fast: boolean;
-  web: number;
-}
+/** Per slot (model index x 4 + modifiers): input, 5m writes, 1h writes, reads, output, web searches. */
+const W = 6;
 
 export class Pricer {
-  /** Per model: sums by modifiers, index (batch ? 2 : 0) + (fast ? 1 : 0), for the default inference_geo... */
-  private readonly byModel = new Map<CatalogModel, (Sum | undefined)[]>();
-  /** ...and by a string key for any other geo (rare). */
-  private readonly byGeo = new Map<string, Sum>();
+  /** Sums for the default inference_geo, by slot; a slot's `used` is set once anything was added to it... */
+  private sums = new Float64Array(W * 16);
+  private used = new Uint8Array(16);
+  /** ...whether the slot's rows may be summed (1), or are priced one by one (2); 0 = not asked yet... */
+  private linear = new Uint8Array(16);
+  /** ...and sums for any other geo (rare), by "slot geo". */
+  private readonly byGeo = new Map<string, { slot: number; geo: string; sums: Float64Array }>();
   private priced: Pico = 0n;
-  /** Consecutive requests are mostly on the same model: skip the map lookup. */
-  private lastModel: CatalogModel | null = null;
-  private lastSlots: (Sum | undefined)[] | undefined;
   readonly tokens: Lines = { input: 0, write5m: 0, write1h: 0, read: 0, output: 0 };
 
-  constructor(private readonly fee: Pico) {}
+  /** `models`: what the model indices given to `add` refer to (a list that may grow, never reorders). */
+  constructor(
+    private readonly models: readonly CatalogModel[],
+    private readonly fee: Pico,
+  ) {}
 
-  add(model: CatalogModel, l: Lines, mods: { batch: boolean; geo: string | null; fast: boolean }, web: number, steps: readonly UsageIteration[], extra: Pico = 0n): void {
+  private grow(slot: number): void {
+    let n = this.used.length;
+    while (n <= slot) n *= 2;
+    const sums = new Float64Array(W * n);
+    sums.set(this.sums);
+    const used = new Uint8Array(n);
+    used.set(this.used);
+    const linear = new Uint8Array(n);
+    linear.set(this.linear);
+    this.sums = sums;
+    this.used = used;
+    this.linear = linear;
+  }
+
+  /** One request: model index, token lines, batch / fast, inference_geo (null: default), web searches, extra steps, extra cost. */
+  add(mi: number, input: number, write5m: number, write1h: number, read: number, output: number, batch: boolean, fast: boolean, geo: string | null, web: number, steps: readonly UsageIteration[] | undefined, extra: Pico | undefined): void {
     const t = this.tokens;
-    t.input += l.input;
-    t.write5m += l.write5m;
-    t.write1h += l.write1h;
-    t.read += l.read;
-    t.output += l.output;
-    if (extra !== 0n) this.priced += extra;
-    if (model.tiers.length > 0 || steps.length > 0) {
-      this.priced += priceResolved(model, this.fee, usageOf(l, mods, web, steps), { batch: mods.batch }).total;
+    t.input += input;
+    t.write5m += write5m;
+    t.write1h += write1h;
+    t.read += read;
+    t.output += output;
+    if (extra !== undefined) this.priced += extra;
+    const slot = mi * 4 + (batch ? 2 : 0) + (fast ? 1 : 0);
+    if (slot >= this.used.length) this.grow(slot);
+    let lin = this.linear[slot]!;
+    if (lin === 0) this.linear[slot] = lin = linearPricing(this.models[mi]!, batch, fast) ? 1 : 2;
+    if (lin === 2 || (steps !== undefined && steps.length > 0)) {
+      const l = { input, write5m, write1h, read, output };
+      this.priced += priceResolved(this.models[mi]!, this.fee, usageOf(l, geo, fast, web, steps ?? []), { batch }).total;
       return;
     }
-    let s: Sum | undefined;
-    if (mods.geo) {
-      const key = `${model.entry.id}\u0000${mods.batch ? 1 : 0}${mods.fast ? 1 : 0}\u0000${mods.geo}`;
-      s = this.byGeo.get(key);
-      if (!s) this.byGeo.set(key, (s = newSum(model, mods)));
-    } else {
-      let slots = model === this.lastModel ? this.lastSlots : this.byModel.get(model);
-      if (!slots) this.byModel.set(model, (slots = []));
-      this.lastModel = model;
-      this.lastSlots = slots;
-      const at = (mods.batch ? 2 : 0) + (mods.fast ? 1 : 0);
-      s = slots[at];
-      if (!s) slots[at] = s = newSum(model, mods);
-    }
-    s.input += l.input;
-    s.write5m += l.write5m;
-    s.write1h += l.write1h;
-    s.read += l.read;
-    s.output += l.output;
-    s.web += web;
+    let sums: Float64Array = this.sums;
+    let o = slot * W;
+    if (geo) {
+      const key = `${slot}\u0000${geo}`;
+      let g = this.byGeo.get(key);
+      if (!g) this.byGeo.set(key, (g = { slot, geo, sums: new Float64Array(W) }));
+      sums = g.sums;
+      o = 0;
+    } else this.used[slot] = 1;
+    sums[o]! += input;
+    sums[o + 1]! += write5m;
+    sums[o + 2]! += write1h;
+    sums[o + 3]! += read;
+    sums[o + 4]! += output;
+    sums[o + 5]! += web;
   }
 
   total(): Pico {
     let t = this.priced;
-    const all = [...this.byGeo.values(), ...[...this.byModel.values()].flat()];
-    for (const s of all) if (s) t += priceResolved(s.model, this.fee, usageOf(s, s, s.web, []), { batch: s.batch }).total;
+    const price = (slot: number, geo: string | null, s: Float64Array, o: number): Pico => {
+      const l = { input: s[o]!, write5m: s[o + 1]!, write1h: s[o + 2]!, read: s[o + 3]!, output: s[o + 4]! };
+      const fast = (slot & 1) === 1;
+      return priceResolved(this.models[slot >> 2]!, this.fee, usageOf(l, geo, fast, s[o + 5]!, []), { batch: (slot & 2) !== 0 }).total;
+    };
+    for (const g of this.byGeo.values()) t += price(g.slot, g.geo, g.sums, 0);
+    for (let slot = 0; slot < this.used.length; slot++) if (this.used[slot]) t += price(slot, null, this.sums, slot * W);
     return t;
   }
 }
 
-function newSum(model: CatalogModel, mods: { batch: boolean; geo: string | null; fast: boolean }): Sum {
-  return { model, batch: mods.batch, geo: mods.geo, fast: mods.fast, input: 0, write5m: 0, write1h: 0, read: 0, output: 0, web: 0 };
-}
-
-function usageOf(l: Lines, mods: { geo: string | null; fast: boolean }, web: number, steps: readonly UsageIteration[]) {
+function usageOf(l: Lines, geo: string | null, fast: boolean, web: number, steps: readonly UsageIteration[]) {
   return {
     input_tokens: l.input,
     output_tokens: l.output,
@@ -94,7 +110,7 @@ function usageOf(l: Lines, mods: { geo: string | null; fast: boolean }, web: num
     cache_creation: { ephemeral_5m_input_tokens: l.write5m, ephemeral_1h_input_tokens: l.write1h },
     ...(web > 0 ? { server_tool_use: { web_search_requests: web } } : {}),
     ...(steps.length > 0 ? { iterations: steps } : {}),
-    ...(mods.geo ? { inference_geo: mods.geo } : {}),
-    ...(mods.fast ? { speed: 'fast' } : {}),
+    ...(geo ? { inference_geo: geo } : {}),
+    ...(fast ? { speed: 'fast' } : {}),
   };
 }

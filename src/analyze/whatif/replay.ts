@@ -2,83 +2,57 @@
  * The cache replay: prices a session's requests again under a caching policy, from token counts alone (a small
  * replay of reference section 2, written here because src/emulator/prompt-cache.ts did not exist yet).
  *
- * Model of a request ("shape"): its prompt is P tokens; the first `shared` of them are the same as the previous
- * request of the session (Claude Code appends to the conversation, so a growing prompt shares all of the previous
- * one; a shrinking one shares what the API reported reading from cache). One breakpoint sits at the end of the
- * prompt, as Claude Code and automatic caching place it, leaving the observed uncached tail uncached.
+ * One breakpoint sits at the end of the prompt, as Claude Code and automatic caching place it, leaving the
+ * observed uncached tail uncached (the model of a request: shapes.ts).
  * Rules applied: an entry is readable until its TTL runs out, measured from the last request that wrote or read
  * it (hits refresh it); a switch of model starts a new cache; prompts under the model's minimum cacheable length
  * are never cached; 5m writes cost 1.25x input, 1h writes 2x, reads the model's read price (all via priceResolved).
  */
-import type { CatalogModel } from '../../pricing/catalog.js';
-import type { Pico } from '../../pricing/money.js';
-import type { UsageIteration } from '../../pricing/usage.js';
-import type { Lines, Pricer } from './pricer.js';
+import type { Pricer } from './pricer.js';
+import { BATCH, FAST, TTL_1H, type Shapes } from './shapes.js';
 
 export type TtlPolicy = 'observed' | '5m' | '1h' | 'adaptive' | 'none';
 
-export interface Shape {
-  readonly row: number;
-  readonly ts: number;
-  model: CatalogModel;
-  /** Every prompt token: uncached input + cache writes + cache reads. */
-  prompt: number;
-  /** Tokens at the start of the prompt identical to the previous request of the session. */
-  shared: number;
-  /** Uncached tail after the last breakpoint, as observed. */
-  tail: number;
-  output: number;
-  /** The TTL the request actually wrote with ('5m' if it wrote nothing). */
-  readonly observedTtl: '5m' | '1h';
-  batch: boolean;
-  readonly geo: string | null;
-  readonly fast: boolean;
-  /** Extra billed steps (compaction iterations), kept as they were. */
-  readonly steps: readonly UsageIteration[];
-  readonly webSearches: number;
-  /** Extra cost the what-if adds for this request (e.g. a summary call), priced already. */
-  extra: Pico;
-}
+const TTL_5M = 5 * 60_000;
+const TTL_1H_MS = 60 * 60_000;
 
-const TTL_MS = { '5m': 5 * 60_000, '1h': 60 * 60_000 } as const;
-
-/** Scratch token lines handed to the pricer (which copies them): no object per replayed request. */
-const lines: Lines = { input: 0, write5m: 0, write1h: 0, read: 0, output: 0 };
-const oracleMods = { batch: true, geo: null as string | null, fast: false };
-
-/** Replays one session's shapes (in time order) under a TTL policy into `pricer`. */
-export function replaySession(shapes: readonly Shape[], policy: TtlPolicy, pricer: Pricer): void {
+/** Replays the session of shapes [start, end) (in time order) under a TTL policy into `pricer`. */
+export function replaySession(s: Shapes, start: number, end: number, policy: TtlPolicy, pricer: Pricer): void {
+  if (start >= end) return;
+  const { ts, prompt, shared, tail: tails, output, model, flags, geo, web, steps, extra, models, geos } = s;
+  const hasSteps = steps.size > 0;
+  const hasExtra = extra.size > 0;
   // The first request may read what an earlier session left (the API reported it): start with that much cached.
-  let cached = shapes[0]?.shared ?? 0;
-  let expires = shapes[0]?.ts ?? -Infinity;
-  let model: CatalogModel | null = shapes[0]?.model ?? null;
-  for (let k = 0; k < shapes.length; k++) {
-    const s = shapes[k]!;
-    if (model !== s.model) {
+  let cached = shared[start]!;
+  let expires = ts[start]!;
+  let cur = model[start]!;
+  for (let k = start; k < end; k++) {
+    const mi = model[k]!;
+    if (cur !== mi) {
       cached = 0;
-      model = s.model;
+      cur = mi;
     }
-    const alive = cached > 0 && s.ts <= expires;
-    const hit = alive ? Math.min(s.shared, cached, s.prompt) : 0;
-    const cacheable = policy !== 'none' && s.prompt >= s.model.entry.min_cacheable_tokens;
-    const tail = Math.min(s.tail, s.prompt - hit);
-    const write = cacheable ? s.prompt - hit - tail : 0;
-    const input = s.prompt - hit - write;
-    let ttl: '5m' | '1h' = s.observedTtl;
-    if (policy === '5m' || policy === '1h') ttl = policy;
+    const t = ts[k]!;
+    const p = prompt[k]!;
+    const alive = cached > 0 && t <= expires;
+    const hit = alive ? Math.min(shared[k]!, cached, p) : 0;
+    const cacheable = policy !== 'none' && p >= models[mi]!.entry.min_cacheable_tokens;
+    const tail = Math.min(tails[k]!, p - hit);
+    const write = cacheable ? p - hit - tail : 0;
+    const input = p - hit - write;
+    const f = flags[k]!;
+    let oneHour = (f & TTL_1H) !== 0;
+    if (policy === '5m') oneHour = false;
+    else if (policy === '1h') oneHour = true;
     else if (policy === 'adaptive') {
-      const next = shapes[k + 1];
-      ttl = next !== undefined && next.ts - s.ts > TTL_MS['5m'] && next.ts - s.ts <= TTL_MS['1h'] ? '1h' : '5m';
+      const gap = k + 1 < end ? ts[k + 1]! - t : -1;
+      oneHour = gap > TTL_5M && gap <= TTL_1H_MS;
     }
-    lines.input = input;
-    lines.write5m = ttl === '5m' ? write : 0;
-    lines.write1h = ttl === '1h' ? write : 0;
-    lines.read = hit;
-    lines.output = s.output;
-    pricer.add(s.model, lines, s, s.webSearches, s.steps, s.extra);
+    const g = geo[k]!;
+    pricer.add(mi, input, oneHour ? 0 : write, oneHour ? write : 0, hit, output[k]!, (f & BATCH) !== 0, (f & FAST) !== 0, g < 0 ? null : geos[g]!, web[k]!, hasSteps ? steps.get(k) : undefined, hasExtra ? extra.get(k) : undefined);
     if (write > 0 || hit > 0) {
       cached = hit + write;
-      expires = s.ts + TTL_MS[ttl];
+      expires = t + (oneHour ? TTL_1H_MS : TTL_5M);
     } else if (!cacheable) {
       cached = 0;
     }
@@ -90,20 +64,15 @@ export function replaySession(shapes: readonly Shape[], policy: TtlPolicy, price
  * read at the read price; a new token is written at the 5m price only if a later request reuses it, else sent
  * uncached), every request at batch prices, same models, same outputs.
  */
-export function oracleSession(shapes: readonly Shape[], pricer: Pricer): void {
-  for (let k = 0; k < shapes.length; k++) {
-    const s = shapes[k]!;
-    const prev = shapes[k - 1];
-    const next = shapes[k + 1];
-    const hit = prev && prev.model === s.model ? Math.min(s.shared, s.prompt) : 0;
-    const fresh = s.prompt - hit;
-    const reused = next && next.model === s.model && s.prompt >= s.model.entry.min_cacheable_tokens ? Math.min(fresh, Math.max(0, next.shared - hit)) : 0;
-    lines.input = fresh - reused;
-    lines.write5m = reused;
-    lines.write1h = 0;
-    lines.read = hit;
-    lines.output = s.output;
-    oracleMods.geo = s.geo;
-    pricer.add(s.model, lines, oracleMods, s.webSearches, s.steps);
+export function oracleSession(s: Shapes, start: number, end: number, pricer: Pricer): void {
+  const { prompt, shared, output, model, geo, web, steps, models, geos } = s;
+  for (let k = start; k < end; k++) {
+    const mi = model[k]!;
+    const p = prompt[k]!;
+    const hit = k > start && model[k - 1] === mi ? Math.min(shared[k]!, p) : 0;
+    const fresh = p - hit;
+    const reused = k + 1 < end && model[k + 1] === mi && p >= models[mi]!.entry.min_cacheable_tokens ? Math.min(fresh, Math.max(0, shared[k + 1]! - hit)) : 0;
+    const g = geo[k]!;
+    pricer.add(mi, fresh - reused, reused, 0, hit, output[k]!, true, false, g < 0 ? null : geos[g]!, web[k]!, steps.get(k), undefined);
   }
 }

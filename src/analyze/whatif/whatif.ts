@@ -13,7 +13,6 @@ import type { Aggregate } from '../aggregate.js';
 import type { RecordTable } from '../record-table.js';
 import {
   batchSession,
-  canRoute,
   capSession,
   compressSession,
   DEFAULT_COMPRESSION,
@@ -25,9 +24,8 @@ import {
   type RoutingRule,
 } from './levers.js';
 import { Pricer, type Lines } from './pricer.js';
-import { oracleSession, replaySession, type Shape, type TtlPolicy } from './replay.js';
-import { prefixOf, sharedTokens } from './shared-prefix.js';
-import type { PrefixAnalysis } from '../../wire/prefix.js';
+import { oracleSession, replaySession, type TtlPolicy } from './replay.js';
+import { buildShapes, type Shapes } from './shapes.js';
 
 export type LeverKey = 'caching' | 'routing' | 'batching' | 'output_caps' | 'compression';
 
@@ -59,81 +57,39 @@ export interface WhatIfOptions {
   readonly capPercentile?: number;
 }
 
-function buildShapes(table: RecordTable, agg: Aggregate): { sessions: Shape[][]; bodies: number } {
-  const out: Shape[][] = [];
-  let bodies = 0;
-  const { order, runs } = agg.sessions;
-  for (const [start, end] of runs) {
-    const shapes: Shape[] = [];
-    let prevPrompt = -1;
-    let prevPrefix: PrefixAnalysis | null = null;
-    for (let k = start; k < end; k++) {
-      const i = order[k]!;
-      const l = table.lines(i);
-      const model = agg.rowModel[i]!;
-      const prompt = l.input + l.cache_write_5m + l.cache_write_1h + l.cache_read;
-      const body = table.body(i);
-      // With the request body: the prefix shared with the previous request, by block hashes. Without: a prompt
-      // that grew shares the whole previous prompt; one that shrank shares what the API reported reading.
-      const prefix = body ? prefixOf(body, model) : null;
-      const byHash = prefix && prevPrefix ? sharedTokens(prevPrefix, prefix, prompt) : null;
-      const shared = Math.min(prompt, Math.max(byHash ?? (prevPrompt >= 0 && prompt >= prevPrompt ? prevPrompt : 0), l.cache_read));
-      if (prefix) bodies++;
-      prevPrompt = prompt;
-      prevPrefix = prefix;
-      shapes.push({
-        row: i,
-        ts: table.ts(i),
-        model,
-        prompt,
-        shared,
-        tail: l.input,
-        output: l.output,
-        observedTtl: l.cache_write_1h > l.cache_write_5m ? '1h' : '5m',
-        batch: table.batch(i),
-        geo: table.geo(i),
-        fast: table.fast(i),
-        steps: table.steps(i),
-        webSearches: table.webSearches(i),
-        extra: 0n,
-      });
-    }
-    out.push(shapes);
-  }
-  return { sessions: out, bodies };
-}
-
-type Replayed = { cost: Pico; tokens: Lines };
-type R = Replayed & { perSession: Pico[] };
-
-function replayAll(sessions: readonly Shape[][], policy: TtlPolicy, fee: Pico): { cost: Pico; tokens: Lines } {
-  return replayPolicies(sessions, [policy], fee)[0]!;
-}
+type Replayed = { cost: Pico; tokens: Lines; perSession: Pico[] };
 
 /**
- * Several policies in one walk over the sessions (each session's shapes replayed under each while at hand), with
- * each session's own cost per policy: a replay's cost is a sum over sessions (the Pricer's sums are exact), so a
- * lever that changes a few sessions is priced by replaying just those and swapping their costs.
+ * Several policies in one walk over the sessions (each session replayed under each while at hand), with each
+ * session's own cost per policy: a replay's cost is a sum over sessions (the Pricer's sums are exact), so a lever
+ * that changes a few sessions is priced by replaying just those and swapping their costs.
  */
-function replayPolicies(sessions: readonly Shape[][], policies: readonly TtlPolicy[], fee: Pico): (Replayed & { perSession: Pico[] })[] {
+function replayPolicies(s: Shapes, policies: readonly TtlPolicy[], fee: Pico): Replayed[] {
   const out = policies.map(() => ({ cost: 0n, tokens: { input: 0, write5m: 0, write1h: 0, read: 0, output: 0 }, perSession: [] as Pico[] }));
-  for (const ss of sessions) {
+  for (const [start, end] of s.runs) {
     for (let p = 0; p < policies.length; p++) {
-      const pricer = new Pricer(fee);
-      replaySession(ss, policies[p]!, pricer);
       const o = out[p]!;
-      const c = pricer.total();
+      const c = replayOne(s, start, end, policies[p]!, fee, o.tokens);
       o.perSession.push(c);
       o.cost += c;
-      const t = pricer.tokens;
-      o.tokens.input += t.input;
-      o.tokens.write5m += t.write5m;
-      o.tokens.write1h += t.write1h;
-      o.tokens.read += t.read;
-      o.tokens.output += t.output;
     }
   }
   return out;
+}
+
+/** One session's replayed cost under a policy (its tokens added to `tokens` when given). */
+function replayOne(s: Shapes, start: number, end: number, policy: TtlPolicy, fee: Pico, tokens?: Lines): Pico {
+  const pricer = new Pricer(s.models, fee);
+  replaySession(s, start, end, policy, pricer);
+  if (tokens) {
+    const t = pricer.tokens;
+    tokens.input += t.input;
+    tokens.write5m += t.write5m;
+    tokens.write1h += t.write1h;
+    tokens.read += t.read;
+    tokens.output += t.output;
+  }
+  return pricer.total();
 }
 
 const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '0%');
@@ -147,9 +103,9 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   const deferrable = (row: number): boolean => table.deferrable(row);
   const actual = agg.totals.cost;
   const built = buildShapes(table, agg);
-  const shapes = built.sessions;
-  const requests = shapes.reduce((a, s) => a + s.length, 0);
-  const [observed, c5, c1, ca] = replayPolicies(shapes, ['observed', '5m', '1h', 'adaptive'], fee) as [R, R, R, R];
+  const shapes = built.shapes;
+  const requests = shapes.size;
+  const [observed, c5, c1, ca] = replayPolicies(shapes, ['observed', '5m', '1h', 'adaptive'], fee) as [Replayed, Replayed, Replayed, Replayed];
   const baseline = observed.cost;
   const entry = (lever: WhatIfEntry['lever'], cost: Pico, assumption: string, detail: WhatIfEntry['detail'] = {}): WhatIfEntry => {
     const saving = baseline - cost;
@@ -164,29 +120,23 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
       'entries expire after their TTL from the last write or hit; no caching under the model\'s minimum cacheable length.',
     { saving_all_5m_usd: picoToUsd(baseline - c5.cost), saving_all_1h_usd: picoToUsd(baseline - c1.cost), adaptive_hit_rate: pct(ca.tokens.read, ca.tokens.read + ca.tokens.write5m + ca.tokens.write1h + ca.tokens.input) });
 
-  // One lever alone: only the sessions it changes are replayed, before and after (a replay's cost is a sum over
-  // sessions, so the unchanged ones cancel out exactly).
-  // `mayChange` is a cheap necessary condition for the lever to change a session: the others are not even copied.
-  const alone = (mayChange: (ss: readonly Shape[]) => boolean, change: (ss: Shape[]) => number): { cost: Pico; changed: number } => {
-    let before = 0n;
-    const after: Shape[][] = [];
+  // One lever alone: on a copy of the shapes, only the sessions it changes are replayed, and their cost swapped
+  // for the one observed (a replay's cost is a sum over sessions, so the unchanged ones cancel out exactly).
+  const alone = (change: (s: Shapes, start: number, end: number) => number): { cost: Pico; changed: number } => {
+    const copy = shapes.clone();
+    let cost = baseline;
     let changed = 0;
-    for (let k = 0; k < shapes.length; k++) {
-      const ss = shapes[k]!;
-      if (!mayChange(ss)) continue;
-      const c = ss.map((x) => ({ ...x }));
-      const n = change(c);
-      if (n === 0) continue;
+    copy.runs.forEach(([start, end], k) => {
+      const n = change(copy, start, end);
+      if (n === 0) return;
       changed += n;
-      before += observed.perSession[k]!;
-      after.push(c);
-    }
-    if (changed === 0) return { cost: baseline, changed };
-    return { cost: baseline - before + replayAll(after, 'observed', fee).cost, changed };
+      cost += replayOne(copy, start, end, 'observed', fee) - observed.perSession[k]!;
+    });
+    return { cost, changed };
   };
 
   // routing
-  const routed = alone((ss) => target !== null && canRoute(ss, target, routing, truncated), (ss) => (target && routeSession(ss, target, routing, truncated) ? ss.length : 0));
+  const routed = alone((s, start, end) => (target && routeSession(s, start, end, target, routing, truncated) ? end - start : 0));
   const routingEntry = entry('routing', routed.cost,
     target
       ? `Whole sessions moved to ${target.entry.id} when every response was at most ${routing.maxOutput} output tokens, none truncated, and every prompt fit in ${Math.round(routing.contextShare * 100)}% of its context window; token counts converted between tokenizers by characters per token; quality not checked.`
@@ -194,53 +144,52 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
     { target: target?.entry.id ?? null, requests_demoted: routed.changed, share: pct(routed.changed, requests) });
 
   // batching
-  const batched = alone((ss) => ss.some((s) => !s.batch && !s.fast && deferrable(s.row)), (ss) => batchSession(ss, deferrable));
+  const batched = alone((s, start, end) => batchSession(s, start, end, deferrable));
   const batching = entry('batching', batched.cost,
     'Requests tagged or ruled deferrable (tag defer=…, or a record marked deferrable) priced at Batch API rates (50% off every line), cache behaviour unchanged (batch cache hits are best-effort); ' +
       (batched.changed === 0 ? 'none of this traffic was marked deferrable (interactive sessions such as Claude Code are not).' : 'the rest needed an interactive answer.'),
     { requests_batched: batched.changed, share: pct(batched.changed, requests) });
 
   // output caps
-  const caps = outputCaps(shapes.flat(), capPct, truncated);
-  const capped = alone((ss) => ss.some((s) => s.output > (caps.get(s.model) ?? Infinity)), (ss) => capSession(ss, caps));
+  const caps = outputCaps(shapes, capPct, truncated);
+  const capped = alone((s, start, end) => capSession(s, start, end, caps.byIndex));
   const output = entry('output_caps', capped.cost,
     `max_tokens per model at the p${capPct} of its observed untruncated output lengths; answers longer than the cap stop there and the cut tokens are assumed unneeded (run-away output); later prompts not shortened.`,
-    { caps: [...caps].map(([m, c]) => `${m.entry.id}=${c}`).join(', '), answers_cut: capped.changed });
+    { caps: [...caps.caps].map(([m, c]) => `${m.entry.id}=${c}`).join(', '), answers_cut: capped.changed });
 
   // compression
-  const compressed = alone((ss) => ss.some((s) => s.prompt > compression.triggerTokens), (ss) => compressSession(ss, compression, target, fee));
+  const compressed = alone((s, start, end) => compressSession(s, start, end, compression, target, fee));
   const compressionEntry = entry('compression', compressed.cost,
     `When a prompt passes ${compression.triggerTokens} tokens, history older than the last ${compression.keepTurns} requests is replaced by a ${compression.summaryTokens}-token summary written by ${target?.entry.id ?? 'the same model'} (its input uncached); the cache breaks after tools + system at that request and is written again.`,
     { compactions: compressed.changed });
 
-  const oraclePricer = new Pricer(fee);
-  for (const ss of shapes) oracleSession(ss, oraclePricer);
+  const oraclePricer = new Pricer(shapes.models, fee);
+  for (const [start, end] of shapes.runs) oracleSession(shapes, start, end, oraclePricer);
   const oracle = entry('oracle', oraclePricer.total(), 'The least this traffic could have cost with the same models and the same answers: perfect caching with no expiry (new tokens written only when a later request reuses them), every request at batch prices.');
 
   // all together, lever by lever (the waterfall), ending with every lever on: interactions counted
-  // The last use of the shapes: the waterfall changes them in place (no copy of every request).
+  // The last use of the shapes: the waterfall changes them in place (no copy).
   const all = shapes;
   const afterEach: { lever: LeverKey; cost: Pico }[] = [];
   let replayed = ca.cost;
   // Each step replays only the sessions it changed, and swaps their cost; a step that changed nothing costs what
   // the step before did.
   const current = [...ca.perSession];
-  const step = (lever: LeverKey, mayChange: (ss: readonly Shape[]) => boolean, change: (ss: Shape[]) => number): void => {
-    for (let k = 0; k < all.length; k++) {
-      const ss = all[k]!;
-      if (!mayChange(ss) || change(ss) === 0) continue;
-      const cost = replayAll([ss], 'adaptive', fee).cost;
+  const step = (lever: LeverKey, change: (s: Shapes, start: number, end: number) => number): void => {
+    all.runs.forEach(([start, end], k) => {
+      if (change(all, start, end) === 0) return;
+      const cost = replayOne(all, start, end, 'adaptive', fee);
       replayed += cost - current[k]!;
       current[k] = cost;
-    }
+    });
     afterEach.push({ lever, cost: actual - (baseline - replayed) });
   };
-  step('caching', () => false, () => 0);
-  step('routing', (ss) => target !== null && canRoute(ss, target, routing, truncated), (ss) => (target && routeSession(ss, target, routing, truncated) ? 1 : 0));
-  step('compression', (ss) => ss.some((s) => s.prompt > compression.triggerTokens), (ss) => compressSession(ss, compression, target, fee));
-  const capsAll = outputCaps(all.flat(), capPct, truncated);
-  step('output_caps', (ss) => ss.some((s) => s.output > (capsAll.get(s.model) ?? Infinity)), (ss) => capSession(ss, capsAll));
-  step('batching', (ss) => ss.some((s) => !s.batch && !s.fast && deferrable(s.row)), (ss) => batchSession(ss, deferrable));
+  step('caching', () => 0);
+  step('routing', (s, start, end) => (target && routeSession(s, start, end, target, routing, truncated) ? 1 : 0));
+  step('compression', (s, start, end) => compressSession(s, start, end, compression, target, fee));
+  const capsAll = outputCaps(all, capPct, truncated);
+  step('output_caps', (s, start, end) => capSession(s, start, end, capsAll.byIndex));
+  step('batching', (s, start, end) => batchSession(s, start, end, deferrable));
   const combined = entry('combined', replayed, 'All five levers in one replay (routing, compression, output caps and batching applied to the same requests, priced with adaptive caching): interactions counted, not a sum of the lines above.');
 
 
