@@ -142,8 +142,9 @@ function hasImages(messages: unknown[]): boolean {
 }
 
 /**
- * The cumulative hash: state_i = H(state_{i-1} + settings mixed in since + H(block_i)). Each block's content is
- * hashed once with a one-shot digest; snapshotting a streaming hash per block (Hash.copy) cost ~20 us a block.
+ * The cumulative hash: state_i = H(state_{i-1} + settings mixed in since + length(block_i) + block_i), one one-shot
+ * digest per block (snapshotting a streaming hash per block with Hash.copy cost ~20 us a block; hashing each block
+ * on its own first and then the chain cost a second digest call per block).
  * SHA-1 is used as a fingerprint, not for security: collisions would need an adversary inside one's own prompts.
  */
 class Chain {
@@ -155,7 +156,8 @@ class Chain {
   }
   block(content: string): string {
     if (!this.on) return '';
-    this.state = digest('sha1', this.state + this.pending + digest('sha1', content, 'base64'), 'hex');
+    // The content's length before it keeps the boundary between the settings mixed in and the content unambiguous.
+    this.state = digest('sha1', `${this.state}${this.pending}${content.length}\u0001${content}`, 'hex');
     this.pending = '';
     return this.state.slice(0, 16);
   }
