@@ -111,3 +111,13 @@ test('an image in a tool result changes the message hashes; a tool result that o
   assert.notEqual(image.blocks[2]!.hash, plain.blocks[2]!.hash, 'an image anywhere invalidates the message cache');
   assert.equal(image.blocks[1]!.hash, plain.blocks[1]!.hash, 'the system cache survives an image');
 });
+
+test('a block hashes by its whole value: the same text under another field or type is another block', () => {
+  const last = (content: unknown) => analyzePrefix({ ...base, messages: [{ role: 'user', content: [content] }] }, { family }).blocks.at(-1)!.hash;
+  const text = last({ type: 'text', text: 'shipped' });
+  assert.equal(last({ type: 'text', text: 'shipped', cache_control: { type: 'ephemeral' } }), text, 'the marker is not content');
+  assert.notEqual(last({ type: 'text', text: 'shipped', citations: null }), text);
+  assert.notEqual(last({ type: 'tool_result', tool_use_id: 'shipped' }), text);
+  assert.notEqual(last({ type: 'text', text: 'ship', ped: '' }), text);
+  assert.notEqual(last({ type: 'text', text: { cache_control: 1 } }), last({ type: 'text', text: {} }), 'only the block\'s own marker is skipped');
+});
