@@ -6,20 +6,15 @@
  * - A line that is not a JSON object is counted as malformed (never fatal). Lines without `"usage"` are only
  *   checked for their shape ({...}) and never decoded; a truncated write (the usual damage) fails that check.
  * - Unknown keys are ignored. Claude Code's `<synthetic>` messages (written locally, never billed) are skipped.
- * - The pair (message.id, requestId) is returned as the dedupe key; the caller dedupes across files.
+ * - The pair (message.id, requestId) is the dedupe key (the table dedupes; tables of several threads merge).
  */
 import { open } from 'node:fs/promises';
 import { basename, dirname, sep } from 'node:path';
 import type { Usage } from '../pricing/usage.js';
-import { noteMalformed, type AnalyzeRecord, type SourceStats } from './record.js';
+import { noteMalformed, type SourceStats } from './record.js';
 import type { RecordTable } from './record-table.js';
 import { scanLine, type LineFields } from './claude-code-scan.js';
-
-export interface ParsedLine {
-  /** message.id + requestId, or null when either is missing (such lines are never deduped). */
-  readonly key: string | null;
-  readonly record: AnalyzeRecord;
-}
+import { newUsageFields, usageFields } from './usage-scan.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,48 +47,49 @@ function fieldsOf(obj: unknown): LineFields | null {
     model: message['model'],
     stop: message['stop_reason'],
     usage: message['usage'],
+    fields: null,
   };
 }
 
-/** Parses one line that mentions "usage"; returns null for lines that carry no billed usage. Malformed lines go to stats. */
-export function parseLine(line: string, ctx: ReturnType<typeof fileContext>, stats: SourceStats, where: () => string): ParsedLine | null {
+type Ctx = ReturnType<typeof fileContext>;
+
+/** Parses one line with JSON.parse and adds it when it is a billed request. Malformed lines go to stats. */
+export function parseLine(line: string, ctx: Ctx, stats: SourceStats, where: () => string, table: RecordTable): void {
   let f: LineFields | null;
   try {
     f = fieldsOf(JSON.parse(line));
   } catch (err) {
     noteMalformed(stats, where(), (err as Error).message);
-    return null;
+    return;
   }
-  return billed(f, ctx, stats, where);
+  billed(f, ctx, stats, where, table);
 }
 
-/** The record of a line's fields (from the scanner or JSON.parse), or null when the line is not a billed request. */
-export function billed(f: LineFields | null, ctx: ReturnType<typeof fileContext>, stats: SourceStats, where: () => string): ParsedLine | null {
-  if (f === null || f.type !== 'assistant' || !isObj(f.usage)) return null;
+const SUBAGENT: Readonly<Record<string, string>> = Object.freeze({ agent: 'subagent' });
+const fields = newUsageFields();
+
+/** Adds a line's fields (from the scanner or JSON.parse) to the table when the line is a billed request. */
+export function billed(f: LineFields | null, ctx: Ctx, stats: SourceStats, where: () => string, table: RecordTable): void {
+  if (f === null || f.type !== 'assistant') return;
+  let u = f.fields;
+  let steps: Usage | null = null;
+  if (u === null) {
+    if (!isObj(f.usage)) return;
+    const usage = f.usage as Usage;
+    u = usageFields(usage, fields);
+    if (Array.isArray(usage.iterations) && usage.iterations.some((it) => it && it.type !== 'message')) steps = usage;
+  }
   const model = str(f.model);
-  if (model === null || model === '<synthetic>') return null;
+  if (model === null || model === '<synthetic>') return;
   const ts = Date.parse(String(f.ts ?? ''));
   if (!Number.isFinite(ts)) {
     noteMalformed(stats, where(), 'assistant line without a valid timestamp');
-    return null;
+    return;
   }
   const msgId = str(f.msgId);
   const reqId = str(f.requestId);
-  return {
-    key: msgId !== null && reqId !== null ? `${msgId}\u0000${reqId}` : null,
-    record: {
-      ts,
-      model,
-      usage: f.usage as Usage,
-      session: str(f.sessionId) ?? ctx.session,
-      project: ctx.project,
-      key: null,
-      tags: ctx.subagent || f.sidechain ? { agent: 'subagent' } : null,
-      stopReason: str(f.stop),
-      maxTokens: null,
-      deferrable: false,
-    },
-  };
+  const key = msgId !== null && reqId !== null ? `${msgId}\u0000${reqId}` : null;
+  table.addParts(key, ts, model, str(f.sessionId) ?? ctx.session, ctx.project, str(f.stop), ctx.subagent || f.sidechain ? SUBAGENT : null, u, steps);
 }
 
 const USAGE = Buffer.from('"usage"');
@@ -131,8 +127,8 @@ export async function parseFile(path: string, stats: SourceStats, table: RecordT
     if (!hasUsage) return;
     // The targeted scanner reads the fields from the bytes; a line in an unusual shape goes through JSON.parse.
     const f = scanLine(view, a, b + 1);
-    const p = f !== null ? billed(f, ctx, stats, where) : parseLine(view.toString('utf8', a, b + 1), ctx, stats, where);
-    if (p) table.add(p.record, p.key);
+    if (f !== null) billed(f, ctx, stats, where, table);
+    else parseLine(view.toString('utf8', a, b + 1), ctx, stats, where, table);
   };
   try {
     while (true) {

@@ -2,14 +2,16 @@
  * A targeted scanner for Claude Code log lines: reads the few fields a billed line needs (type, timestamp,
  * requestId, sessionId, isSidechain, and message.id / model / stop_reason / usage) straight from the bytes, without
  * decoding the line to a string or building the objects JSON.parse would (the message content is most of a line
- * and is only stepped over). Only the small `usage` object is handed to JSON.parse, so its value is exactly what
- * parsing the whole line would give.
+ * and is only stepped over). The `usage` object is read by usage-scan.ts when it is in the plain shape Claude Code
+ * writes, else handed to JSON.parse alone, so what is kept of it is exactly what parsing the whole line would give.
  *
  * It answers `null` whenever the line is not in the plain shape it knows (a key written with escapes, a field of an
  * unexpected type, a repeated `message`, brackets that do not balance, anything after the closing brace); the
  * caller then parses the line with JSON.parse, which also reports the malformed ones. Skipped values are checked
  * for structure (strings closed, brackets balanced), not character by character.
  */
+
+import { newUsageFields, scanUsage, type UsageFields } from './usage-scan.js';
 
 /** The fields of a billed line, as JSON.parse of the whole line would have given them (undefined when absent). */
 export interface LineFields {
@@ -21,8 +23,14 @@ export interface LineFields {
   msgId: unknown;
   model: unknown;
   stop: unknown;
+  /** The usage object, when it was parsed with JSON.parse (not in the plain shape `scanUsage` reads)... */
   usage: unknown;
+  /** ...or what the table keeps of it, read from the bytes (valid until the next line is scanned). */
+  fields: UsageFields | null;
 }
+
+/** The usage fields of the line scanned last (one object, reused). */
+const scanned = newUsageFields();
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -174,10 +182,23 @@ function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
     i = ws(b, ke, end);
     if (b[i] !== COLON) return -1;
     const vs = ws(b, i + 1, end);
+    const len = kEnd - ks;
+    if (len === 5 && b[vs] === LBRACE && is(b, ks, kEnd, K_USAGE)) {
+      // the usage object, read from the bytes when it is in the plain shape (and then not stepped over first)
+      const ue = scanUsage(b, vs, end, scanned);
+      if (ue >= 0) {
+        f.usage = undefined;
+        f.fields = scanned;
+        i = ws(b, ue, end);
+        if (b[i] === COMMA) i = ws(b, i + 1, end);
+        else if (b[i] === RBRACE) return i + 1;
+        else return -1;
+        continue;
+      }
+    }
     const ve = skipValue(b, vs, end);
     if (ve < 0) return -1;
     const esc = escaped;
-    const len = kEnd - ks;
     if (len === 2 && is(b, ks, kEnd, K_ID)) {
       if ((f.msgId = stringAt(b, vs, ve, esc)) === undefined) return -1;
     } else if (len === 5 && is(b, ks, kEnd, K_MODEL)) {
@@ -193,6 +214,7 @@ function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
       } catch {
         return -1;
       }
+      f.fields = null;
     }
     i = ws(b, ve, end);
     if (b[i] === COMMA) i = ws(b, i + 1, end);
@@ -207,7 +229,7 @@ function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
  * scanner reads (the caller then uses JSON.parse). A line without a `message` object also answers null.
  */
 export function scanLine(b: Buffer, start: number, end: number): LineFields | null {
-  const f: LineFields = { type: undefined, ts: undefined, requestId: undefined, sessionId: undefined, sidechain: false, msgId: undefined, model: undefined, stop: undefined, usage: undefined };
+  const f: LineFields = { type: undefined, ts: undefined, requestId: undefined, sessionId: undefined, sidechain: false, msgId: undefined, model: undefined, stop: undefined, usage: undefined, fields: null };
   let message = false;
   let i = ws(b, start, end);
   if (b[i] !== LBRACE) return null;

@@ -6,8 +6,9 @@
  * Dedupe: `add` with a key (message id + request id) keeps one row per key; of two rows with the same key the one
  * with more output tokens wins (usage only grows while a response streams, so the larger count is the final one).
  */
-import { tokenLines, type TokenLines, type Usage, type UsageIteration } from '../pricing/usage.js';
+import type { TokenLines, Usage, UsageIteration } from '../pricing/usage.js';
 import type { AnalyzeRecord } from './record.js';
+import { newUsageFields, usageFields, type UsageFields } from './usage-scan.js';
 
 const NO_STEPS: readonly UsageIteration[] = Object.freeze([]);
 const F_BATCH = 1;
@@ -55,10 +56,6 @@ const STOP = 3;
 const KEY = 4;
 const GEO = 5;
 const IDS = 6;
-
-function n(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
-}
 
 export class RecordTable {
   size = 0;
@@ -116,12 +113,41 @@ export class RecordTable {
 
   /** Adds a row; with a key, a second row with the same key replaces the first only if it has more output. */
   add(r: AnalyzeRecord, key: string | null = null): void {
+    const u = r.usage;
+    const hasSteps = Array.isArray(u.iterations) && u.iterations.some((it) => it && it.type !== 'message');
+    this.addParts(key, r.ts, r.model, r.session, r.project, r.stopReason, r.tags, usageFields(u, this.scratch), hasSteps ? u : null, r.key, r.maxTokens, r.deferrable, r.body ?? null);
+  }
+
+  private readonly scratch = newUsageFields();
+  /** The last Extra made for tags alone: rows sharing the same tags object share it. */
+  private lastTags: Readonly<Record<string, string>> | null = null;
+  private lastTagsExtra: Extra | null = null;
+
+  /**
+   * `add` from the parts of a record, as the Claude Code scanner reads them (no record or usage object): `u` as
+   * usageFields reads the usage, and the whole usage object only when it has extra billed steps.
+   */
+  addParts(
+    key: string | null,
+    ts: number,
+    model: string,
+    session: string | null,
+    project: string | null,
+    stopReason: string | null,
+    tags: Readonly<Record<string, string>> | null,
+    u: UsageFields,
+    steps: Usage | null,
+    apiKey: string | null = null,
+    maxTokens: number | null = null,
+    deferrable = false,
+    body: Readonly<Record<string, unknown>> | null = null,
+  ): void {
     let row = this.size;
     if (key !== null) {
       const at = this.keyRow.get(key);
       if (at !== undefined) {
         this.duplicates++;
-        if (n(r.usage.output_tokens) <= (this.nums[at * NUMS + OUTPUT] ?? 0)) return;
+        if (u.output <= (this.nums[at * NUMS + OUTPUT] ?? 0)) return;
         row = at;
         this.extra.delete(row);
       } else {
@@ -133,30 +159,33 @@ export class RecordTable {
       this.size++;
       this.keys.push(key);
     }
-    const u = r.usage;
-    const l = tokenLines(u);
     const o = row * NUMS;
     const nums = this.nums;
-    nums[o + TS] = r.ts;
-    nums[o + INPUT] = l.input;
-    nums[o + W5] = l.cache_write_5m;
-    nums[o + W1H] = l.cache_write_1h;
-    nums[o + READ] = l.cache_read;
-    nums[o + OUTPUT] = l.output;
-    nums[o + WEB] = n(u.server_tool_use?.web_search_requests);
-    nums[o + MAXTOK] = r.maxTokens ?? -1;
+    nums[o + TS] = ts;
+    nums[o + INPUT] = u.input;
+    nums[o + W5] = u.w5;
+    nums[o + W1H] = u.w1h;
+    nums[o + READ] = u.read;
+    nums[o + OUTPUT] = u.output;
+    nums[o + WEB] = u.web;
+    nums[o + MAXTOK] = maxTokens ?? -1;
     const s = row * IDS;
     const ids = this.ids;
-    ids[s + MODEL] = this.internAt(MODEL, r.model);
-    ids[s + SESSION] = this.internAt(SESSION, r.session);
-    ids[s + PROJECT] = this.internAt(PROJECT, r.project);
-    ids[s + STOP] = this.internAt(STOP, r.stopReason);
-    ids[s + KEY] = this.internAt(KEY, r.key);
-    ids[s + GEO] = this.internAt(GEO, u.inference_geo || null);
-    const hasSteps = Array.isArray(u.iterations) && u.iterations.some((it) => it && it.type !== 'message');
-    this.flags[row] = (u.service_tier === 'batch' ? F_BATCH : 0) | (u.speed === 'fast' ? F_FAST : 0) | (r.deferrable ? F_DEFERRABLE : 0) | (hasSteps ? F_STEPS : 0);
-    if (hasSteps || r.tags || r.body) {
-      this.extra.set(row, { ...(hasSteps ? { usage: u } : {}), ...(r.tags ? { tags: r.tags } : {}), ...(r.body ? { body: r.body } : {}) });
+    ids[s + MODEL] = this.internAt(MODEL, model);
+    ids[s + SESSION] = this.internAt(SESSION, session);
+    ids[s + PROJECT] = this.internAt(PROJECT, project);
+    ids[s + STOP] = this.internAt(STOP, stopReason);
+    ids[s + KEY] = this.internAt(KEY, apiKey);
+    ids[s + GEO] = this.internAt(GEO, u.geo);
+    this.flags[row] = (u.batch ? F_BATCH : 0) | (u.fast ? F_FAST : 0) | (deferrable ? F_DEFERRABLE : 0) | (steps ? F_STEPS : 0);
+    if (steps || body) {
+      this.extra.set(row, { ...(steps ? { usage: steps } : {}), ...(tags ? { tags } : {}), ...(body ? { body } : {}) });
+    } else if (tags) {
+      if (tags !== this.lastTags) {
+        this.lastTags = tags;
+        this.lastTagsExtra = { tags };
+      }
+      this.extra.set(row, this.lastTagsExtra!);
     }
   }
 
