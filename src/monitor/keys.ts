@@ -125,14 +125,15 @@ export class KeyStore {
   private activeCache: { value: boolean; at: number } | null = null;
 
   /**
-   * Whether any key is active. Asked on every proxied request, so a "yes" is kept for a second (the direction that
-   * fails closed: strangers stay refused a moment after the last key is revoked); a "no" is always asked again, so
-   * a key created by `clawback keys create` in another process is required at once. Revocation of a key itself is
-   * immediate: verify checks every key.
+   * Whether any key is active. Asked on every proxied request, so the answer is kept for a second: strangers stay
+   * refused a moment after the last key is revoked, and a key created by `clawback keys create` in another process
+   * is required within a second (at once when created through this process, which drops the cached answer).
+   * Revocation of a key itself is immediate: verify checks every key. Asking SQLite on every request of an open
+   * gateway cost more than the rest of the monitor's authentication.
    */
   hasActive(now = Date.now()): boolean {
     const c = this.activeCache;
-    if (c && c.value && now - c.at < 1000) return true;
+    if (c && now - c.at < 1000 && now >= c.at) return c.value;
     const value = this.q.active.get() !== undefined;
     this.activeCache = { value, at: now };
     return value;

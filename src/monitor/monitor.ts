@@ -148,7 +148,7 @@ export async function createMonitor({
         // The key's own tags win over request tags, so a client cannot move its spend to another team's budget.
         return { attribution: { keyHash: k.hash, tags: { ...ctx.attribution.tags, ...k.tags } }, upstreamKey: apiKey };
       }
-      // Read each time: keys may be created by `clawback keys create` in another process.
+      // Keys may be created by `clawback keys create` in another process: hasActive re-reads at least every second.
       const required = requireVirtualKey === 'auto' ? keys.hasActive() : requireVirtualKey;
       if (required) {
         return new ApiError('authentication_error', 'invalid x-api-key: this gateway accepts clawback keys only (create one with "clawback keys create --name NAME")');
@@ -166,7 +166,7 @@ export async function createMonitor({
       live.add(rec);
       burn.add({ keyHash: rec.keyHash, tags: rec.tags }, rec.costPico, rec.startedAt);
       metrics.observe(rec);
-      feed.publish('request', requestRow(rec, keyName));
+      if (feed.clients > 0) feed.publish('request', requestRow(rec, keyName));
       if (rec.costPico > 0n) {
         alerts.observeSpend(rec.costPico, rec.startedAt);
         alerts.checkBudgets(ledger.status());
