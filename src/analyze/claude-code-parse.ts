@@ -48,6 +48,7 @@ function fieldsOf(obj: unknown): LineFields | null {
     stop: message['stop_reason'],
     usage: message['usage'],
     fields: null,
+    tsMs: null,
   };
 }
 
@@ -81,7 +82,7 @@ export function billed(f: LineFields | null, ctx: Ctx, stats: SourceStats, where
   }
   const model = str(f.model);
   if (model === null || model === '<synthetic>') return;
-  const ts = Date.parse(String(f.ts ?? ''));
+  const ts = f.tsMs ?? Date.parse(String(f.ts ?? ''));
   if (!Number.isFinite(ts)) {
     noteMalformed(stats, where(), 'assistant line without a valid timestamp');
     return;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Usage } from '../pricing/usage.js';
-import { scanLine, type LineFields } from './claude-code-scan.js';
+import { isoMs, scanLine, type LineFields } from './claude-code-scan.js';
 import { fixturePath } from './test-fixtures.js';
 import { usageFields } from './usage-scan.js';
 
@@ -15,10 +15,12 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * whether the scanner read it from the bytes or JSON.parse built it; one with extra billed steps stays whole (the
  * scanner must hand those to JSON.parse).
  */
-type Compared = Omit<LineFields, 'fields'>;
+type Compared = Omit<LineFields, 'fields' | 'tsMs' | 'ts'> & { ts: number };
 function compared(f: LineFields | null): Compared | null {
   if (f === null) return null;
-  const { fields, ...rest } = f;
+  // the timestamp as billed() reads it: the scanner's reading, else Date.parse of the string
+  const { fields, tsMs, ts, ...other } = f;
+  const rest = { ...other, ts: tsMs ?? Date.parse(String(ts ?? '')) };
   if (fields !== null) return { ...rest, usage: { ...fields } };
   const u = f.usage;
   const steps = isObj(u) && Array.isArray(u['iterations']) && (u['iterations'] as unknown[]).some((it) => isObj(it) && it['type'] !== 'message');
@@ -30,7 +32,7 @@ function viaJson(line: string): Compared | null {
   const o: unknown = JSON.parse(line);
   if (!isObj(o) || !isObj(o['message'])) return null;
   const m = o['message'];
-  return compared({ type: o['type'], ts: o['timestamp'], requestId: o['requestId'], sessionId: o['sessionId'], sidechain: o['isSidechain'] === true, msgId: m['id'], model: m['model'], stop: m['stop_reason'], usage: m['usage'], fields: null });
+  return compared({ type: o['type'], ts: o['timestamp'], requestId: o['requestId'], sessionId: o['sessionId'], sidechain: o['isSidechain'] === true, msgId: m['id'], model: m['model'], stop: m['stop_reason'], usage: m['usage'], fields: null, tsMs: null });
 }
 
 const scan = (line: string): Compared | null => {
@@ -90,4 +92,23 @@ test('scanner: lines in an unusual shape answer null so the caller falls back to
     '{"type":"assistant","message":{"content":"a\u0001b","usage":{}}}', // raw control character in a string
   ];
   for (const line of odd) assert.equal(scan(line), null, line);
+});
+
+test('scanner: a timestamp read from the bytes is what Date.parse makes of it; other forms are left to Date.parse', () => {
+  const forms = ['2026-11-17T10:00:00.000Z', '2026-11-17T23:59:59Z', '2026-02-28T00:00:00.999Z', '1999-12-31T23:59:59.001Z', '2026-02-30T10:00:00.000Z', '2026-11-17T24:00:00Z', '0099-11-17T10:00:00.000Z', '2026-11-17T10:00:00.5Z', '2026-11-17T10:00:00.000+01:00', '2026-13-01T00:00:00.000Z', '2026-11-17 10:00:00Z', 'yesterday', ''];
+  let s = 3;
+  for (let k = 0; k < 2000; k++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    forms.push(new Date(1_000_000_000_000 + (s % 2_000_000_000) * 1000 + (k % 1000)).toISOString());
+  }
+  let read = 0;
+  for (const t of forms) {
+    const b = Buffer.from(t, 'latin1');
+    const ms = isoMs(b, 0, b.length);
+    if (ms === null) continue;
+    read++;
+    assert.equal(ms, Date.parse(t), t);
+  }
+  assert.ok(read >= 1500, `most generated times are read from the bytes (read ${read})`);
+  for (const t of ['2026-02-30T10:00:00.000Z', '2026-11-17T24:00:00Z', '0099-11-17T10:00:00.000Z']) assert.equal(isoMs(Buffer.from(t), 0, t.length), null, t);
 });

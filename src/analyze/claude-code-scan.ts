@@ -16,7 +16,10 @@ import { newUsageFields, scanUsage, type UsageFields } from './usage-scan.js';
 /** The fields of a billed line, as JSON.parse of the whole line would have given them (undefined when absent). */
 export interface LineFields {
   type: unknown;
+  /** The timestamp as JSON.parse gives it... */
   ts: unknown;
+  /** ...or, read from the bytes, what Date.parse would make of it (null when it was not read so). */
+  tsMs: number | null;
   requestId: unknown;
   sessionId: unknown;
   sidechain: boolean;
@@ -148,6 +151,7 @@ interface Last {
 const lastType: Last = { bytes: new Uint8Array(0), str: '' };
 const lastModel: Last = { bytes: new Uint8Array(0), str: '' };
 const lastSession: Last = { bytes: new Uint8Array(0), str: '' };
+const lastStop: Last = { bytes: new Uint8Array(0), str: '' };
 
 /** As `stringAt`, reusing the string decoded last time when the bytes are the same. */
 function repeatedAt(b: Buffer, i: number, j: number, hadEscape: boolean, last: Last): string | undefined {
@@ -206,7 +210,7 @@ function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
     } else if (len === 11 && is(b, ks, kEnd, K_STOP)) {
       // stop_reason is null while a response streams
       if (b[vs] === 110) f.stop = null;
-      else if ((f.stop = stringAt(b, vs, ve, esc)) === undefined) return -1;
+      else if ((f.stop = repeatedAt(b, vs, ve, esc, lastStop)) === undefined) return -1;
     } else if (len === 5 && is(b, ks, kEnd, K_USAGE)) {
       if (b[vs] !== LBRACE) return -1;
       try {
@@ -224,12 +228,62 @@ function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
   return -1;
 }
 
+/** The fields of the line scanned last (one object, reused: valid until the next line is scanned). */
+const line: LineFields = { type: undefined, ts: undefined, tsMs: null, requestId: undefined, sessionId: undefined, sidechain: false, msgId: undefined, model: undefined, stop: undefined, usage: undefined, fields: null };
+
+const digit = (c: number | undefined): number => (c !== undefined && c >= 48 && c <= 57 ? c - 48 : -1);
+function digits(b: Buffer, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const d = digit(b[i + k]);
+    if (d < 0) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * Date.parse of the timestamp in b[s, e), for the one form Claude Code writes ("2026-11-17T10:00:00.000Z", or
+ * without the milliseconds) with every field in the range where Date.UTC gives what Date.parse gives (a year
+ * from 1000, days up to the 28th: Date.parse rolls a 30 February over); null for anything else, which the caller
+ * then hands to Date.parse.
+ */
+export function isoMs(b: Buffer, s: number, e: number): number | null {
+  const n = e - s;
+  if (n !== 24 && n !== 20) return null;
+  if (b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== COLON || b[s + 16] !== COLON || b[e - 1] !== 90) return null;
+  const y = digits(b, s, 4);
+  const mo = digits(b, s + 5, 2);
+  const d = digits(b, s + 8, 2);
+  const h = digits(b, s + 11, 2);
+  const mi = digits(b, s + 14, 2);
+  const sec = digits(b, s + 17, 2);
+  let ms = 0;
+  if (n === 24) {
+    if (b[s + 19] !== 46) return null;
+    ms = digits(b, s + 20, 3);
+  }
+  if (y < 1000 || mo < 1 || mo > 12 || d < 1 || d > 28 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms < 0) return null;
+  return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+}
+
 /**
  * The fields of the JSON object line at b[start, end), or null when the line is not in the plain shape this
  * scanner reads (the caller then uses JSON.parse). A line without a `message` object also answers null.
  */
 export function scanLine(b: Buffer, start: number, end: number): LineFields | null {
-  const f: LineFields = { type: undefined, ts: undefined, requestId: undefined, sessionId: undefined, sidechain: false, msgId: undefined, model: undefined, stop: undefined, usage: undefined, fields: null };
+  const f = line;
+  f.type = undefined;
+  f.ts = undefined;
+  f.tsMs = null;
+  f.requestId = undefined;
+  f.sessionId = undefined;
+  f.sidechain = false;
+  f.msgId = undefined;
+  f.model = undefined;
+  f.stop = undefined;
+  f.usage = undefined;
+  f.fields = null;
   let message = false;
   let i = ws(b, start, end);
   if (b[i] !== LBRACE) return null;
@@ -258,7 +312,14 @@ export function scanLine(b: Buffer, start: number, end: number): LineFields | nu
       if (len === 4 && is(b, ks, kEnd, K_TYPE)) {
         if ((f.type = repeatedAt(b, vs, ve, esc, lastType)) === undefined) return null;
       } else if (len === 9 && is(b, ks, kEnd, K_TIMESTAMP)) {
-        if ((f.ts = stringAt(b, vs, ve, esc)) === undefined) return null;
+        const ms = b[vs] === QUOTE && !esc ? isoMs(b, vs + 1, ve - 1) : null;
+        if (ms !== null) {
+          f.tsMs = ms;
+          f.ts = undefined;
+        } else {
+          if ((f.ts = stringAt(b, vs, ve, esc)) === undefined) return null;
+          f.tsMs = null;
+        }
       } else if (len === 9 && is(b, ks, kEnd, K_REQUEST_ID)) {
         if ((f.requestId = stringAt(b, vs, ve, esc)) === undefined) return null;
       } else if (len === 9 && is(b, ks, kEnd, K_SESSION_ID)) {
