@@ -9,7 +9,7 @@
  * A route is a configured output route (by name), else the request's `route`/`feature` tag, else its system prompt,
  * per model.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { priceResolved } from '../pricing/cost.js';
 import type { Lever, Outcome, RequestPlan } from './lever.js';
 import { parseOutputConfig, type OutputConfig, type OutputRoute } from './output-budget-config.js';
@@ -58,7 +58,7 @@ export interface OutputBudgetOptions {
   readonly config?: unknown;
 }
 
-const hash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
+const hash = (s: string): string => digest('sha256', s, 'hex').slice(0, 12);
 
 export function createOutputBudgetLever({ config: raw = {} }: OutputBudgetOptions = {}): OutputBudgetLever {
   const config = parseOutputConfig(raw);
