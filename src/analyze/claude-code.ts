@@ -13,6 +13,7 @@ import { homedir, availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseFile } from './claude-code-parse.js';
+import { claimFromFront, newClaims, type ClaimJob } from './claim.js';
 import { RecordTable, type SerializedTable } from './record-table.js';
 import { newStats, type SourceStats } from './record.js';
 
@@ -50,6 +51,10 @@ export interface ReadOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Epoch ms: files last written before this cannot hold a newer line and are not read. */
   readonly since?: number;
+  /** Called once worker threads are started, before the main thread reads: work to overlap with their start. */
+  readonly afterStart?: () => Promise<void>;
+  /** Stops reading (worker threads too): the read then rejects. */
+  readonly signal?: AbortSignal;
   /** Add to this table (other sources may already be in it); a new one by default. */
   readonly table?: RecordTable;
 }
@@ -66,33 +71,31 @@ function workerUrl(): URL {
   return new URL('./claude-code-worker.js', import.meta.url);
 }
 
-/** Splits files into `n` groups of similar total size (largest first, each to the lightest group). */
-function balance(files: readonly { path: string; size: number }[], n: number): string[][] {
-  const groups = Array.from({ length: n }, () => ({ size: 0, files: [] as string[] }));
-  for (const f of [...files].sort((a, b) => b.size - a.size)) {
-    const g = groups.reduce((a, b) => (b.size < a.size ? b : a));
-    g.files.push(f.path);
-    g.size += f.size;
-  }
-  return groups.filter((g) => g.files.length > 0).map((g) => g.files);
-}
-
 interface WorkerReply {
+  readonly file?: number;
   readonly table?: SerializedTable;
   readonly stats?: SourceStats;
+  readonly done?: boolean;
   readonly error?: string;
 }
 
-function runWorker(files: string[]): Promise<{ table: SerializedTable; stats: SourceStats }> {
+/** Starts a worker on the shared claims; `onFile` gets each file it parsed; resolves when it has nothing left to claim. */
+function runWorker(job: ClaimJob, onFile: (k: number, table: SerializedTable, stats: SourceStats) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     // A larger young generation: parsing makes much short-lived garbage, and fewer scavenges cost less.
-    const w = new Worker(workerUrl(), { workerData: { files }, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
-    w.once('message', (m: WorkerReply) => {
-      if (m.error !== undefined || !m.table || !m.stats) reject(new Error(`log parser worker failed: ${m.error ?? 'no result'}`));
-      else resolvePromise({ table: m.table, stats: m.stats });
+    const w = new Worker(workerUrl(), { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    signal?.addEventListener('abort', () => {
+      reject(new Error('log reading stopped'));
+      void w.terminate();
+    }, { once: true });
+    w.on('message', (m: WorkerReply) => {
+      if (m.file !== undefined && m.table && m.stats) return onFile(m.file, m.table, m.stats);
+      if (m.done) resolvePromise();
+      else reject(new Error(`log parser worker failed: ${m.error ?? 'no result'}`));
       void w.terminate();
     });
     w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`log parser worker stopped (exit code ${code}) before it was done`)));
   });
 }
 
@@ -120,35 +123,47 @@ export async function readClaudeCode(paths: readonly string[], opts: ReadOptions
   const before = table.duplicates;
   if (!CAN_THREAD || jobs <= 1 || total < (opts.parallelAbove ?? 16 << 20)) {
     let done = 0;
+    await opts.afterStart?.();
     for (const f of files) {
+      opts.signal?.throwIfAborted();
       await parseFile(f.path, stats, table);
       done += f.size;
       opts.onProgress?.(done, total);
     }
   } else {
-    // The main thread parses the first group itself while worker threads parse the others: with N cores, N - 1
-    // workers, so no core waits idle and one table fewer crosses threads.
-    const groups = balance(files, jobs);
-    const sizeOf = new Map(files.map((f) => [f.path, f.size]));
+    // The main thread parses files from the front of the list while N - 1 worker threads take them from the back
+    // (with N cores, no core waits idle and the main thread's files cross no thread); whoever is faster reads more.
+    // The workers' files are merged after the main thread's, in file order: the same table as reading in order.
+    const claims = newClaims(files.length);
+    const job: ClaimJob = { files: files.map((f) => f.path), claims: claims.buffer as SharedArrayBuffer };
+    const fromWorkers: { table: SerializedTable; stats: SourceStats }[] = [];
     let done = 0;
-    const progress = (g: readonly string[]): void => {
-      done += g.reduce((a, p) => a + (sizeOf.get(p) ?? 0), 0);
+    const progress = (k: number): void => {
+      done += files[k]?.size ?? 0;
       opts.onProgress?.(done, total);
     };
-    const pending = groups.slice(1).map((g) =>
-      runWorker(g).then((r) => {
-        progress(g);
-        return r;
-      }),
+    const workers = Array.from({ length: jobs - 1 }, () =>
+      runWorker(
+        job,
+        (k, t, s) => {
+          fromWorkers[k] = { table: t, stats: s };
+          progress(k);
+        },
+        opts.signal,
+      ),
     );
     // A worker that fails rejects at once; keep the rejection handled until it is awaited below.
-    const results = Promise.all(pending);
-    results.catch(() => undefined);
-    const own = groups[0] ?? [];
-    for (const f of own) await parseFile(f, stats, table);
-    progress(own);
-    // Merge in group order so the result does not depend on which worker finished first.
-    for (const r of await results) {
+    const finished = Promise.all(workers);
+    finished.catch(() => undefined);
+    await opts.afterStart?.();
+    for (let k = 0; claimFromFront(claims, files.length); k++) {
+      opts.signal?.throwIfAborted();
+      await parseFile(files[k]!.path, stats, table);
+      progress(k);
+    }
+    await finished;
+    for (const r of fromWorkers) {
+      if (!r) continue; // a file the main thread read
       merge(stats, r.stats);
       table.merge(r.table);
     }

@@ -337,7 +337,9 @@ export class RecordTable {
     const ids = new Int32Array(t.ids);
     const flags = new Uint8Array(t.flags);
     const lens = new Int32Array(t.keyLens);
-    const remap = t.strings.map((s) => this.intern(s));
+    // Strings are interned as the rows that use them are kept (not all up front): the ids come out as if every
+    // row had been added here one by one, whichever thread read which file.
+    const remap = new Int32Array(t.strings.length).fill(-2);
     const extra = new Map(t.extra);
     this.duplicates += t.duplicates;
     if (this.size + t.size > this.flags.length) this.grow(this.size + t.size);
@@ -365,7 +367,12 @@ export class RecordTable {
       for (let c = 0; c < NUMS; c++) into[row * NUMS + c] = nums[i * NUMS + c] ?? 0;
       for (let c = 0; c < IDS; c++) {
         const id = ids[i * IDS + c] ?? -1;
-        intoIds[row * IDS + c] = id < 0 ? -1 : (remap[id] ?? -1);
+        let to = -1;
+        if (id >= 0) {
+          to = remap[id]!;
+          if (to === -2) remap[id] = to = this.intern(t.strings[id] ?? null);
+        }
+        intoIds[row * IDS + c] = to;
       }
       this.flags[row] = flags[i] ?? 0;
       const x = extra.get(i);

@@ -6,7 +6,6 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { claudeCodeRoots, readClaudeCode, type ReadOptions } from './claude-code.js';
-import { readGeneric } from './generic.js';
 import type { SourceKind, SourceStats } from './record.js';
 import { RecordTable } from './record-table.js';
 
@@ -73,7 +72,7 @@ export async function loadSources(paths: readonly string[], opts: LoadOptions = 
     const kind = opts.source ?? detectKind(p);
     if (kind === 'claude-code') claude.push(p);
     else if (kind === 'store') stats.push(await (await import('./store-source.js')).readStore(p, table, { ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.until !== undefined ? { until: opts.until } : {}) }));
-    else stats.push((await readGeneric(p, kind, table)).stats);
+    else stats.push((await (await import('./generic.js')).readGeneric(p, kind, table)).stats); // its schema library only when needed
   }
   if (claude.length > 0) stats.unshift((await readClaudeCode(claude, { ...opts, table })).stats);
   return { table, stats };

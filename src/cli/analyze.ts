@@ -2,16 +2,15 @@
 import { writeFileSync } from 'node:fs';
 import { aggregate, GROUP_BY, type GroupBy } from '../analyze/aggregate.js';
 import { progressBar } from '../analyze/progress.js';
-import { reportHtml } from '../analyze/report-html.js';
-import { reportJson, type Report } from '../analyze/report-json.js';
-import { reportText } from '../analyze/report-text.js';
+import type { Report } from '../analyze/report-json.js';
 import { loadSources, SOURCE_KINDS } from '../analyze/sources.js';
-import { whatIf } from '../analyze/whatif/whatif.js';
-import { reconcileAdminApi } from '../analyze/admin-api.js';
-import { loadCatalog } from '../pricing/catalog.js';
 import { configPath, loadConfigFile } from '../config.js';
 import { bool, int, str, UsageError, type FlagSpec } from './args.js';
 import type { Command } from './command.js';
+
+// The price catalog (and its schema library), the what-if replay and the reports are imported once the log scan
+// has started: worker threads begin reading while the main thread loads them.
+import type { Catalog } from '../pricing/catalog.js';
 
 const flags: readonly FlagSpec[] = [
   { name: 'source', type: 'string', value: 'KIND', choices: SOURCE_KINDS, help: 'force the kind of every PATH instead of detecting it' },
@@ -60,24 +59,51 @@ export const analyzeCommand: Command = {
     if (since !== undefined && until !== undefined && until <= since) throw new UsageError('analyze: --until must be after --since');
     const source = str(args, 'source') as (typeof SOURCE_KINDS)[number] | undefined;
     const jobs = int(args, 'jobs');
-    const catalog = loadCatalog({ overrides: loadConfigFile(configPath(str(args, 'config'), io.env))['pricing'] });
+    const config = loadConfigFile(configPath(str(args, 'config'), io.env));
     const progress = io.stderr.isTTY === true && !bool(args, 'json') ? progressBar(io.stderr) : null;
     const paths = args.positionals;
-    const { table, stats } = await loadSources(paths, {
+    // The price catalog (and its schema library) loads while worker threads start, before the main thread reads;
+    // with bad price overrides the reading stops.
+    const abort = new AbortController();
+    let catalog: Catalog | undefined;
+    let catalogError: unknown;
+    const loadPrices = async (): Promise<void> => {
+      try {
+        catalog ??= (await import('../pricing/catalog.js')).loadCatalog({ overrides: config['pricing'] });
+      } catch (err) {
+        catalogError = err;
+        abort.abort();
+      }
+    };
+    const scan = loadSources(paths, {
       ...(source !== undefined && source !== 'admin-api' ? { source } : {}),
       env: io.env,
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
+      afterStart: loadPrices,
+      signal: abort.signal,
+    });
+    const { table, stats } = await scan.catch((err: unknown) => {
+      throw catalogError ?? err;
     });
     progress?.done();
+    if (catalog === undefined) await loadPrices(); // no Claude Code logs among the sources
+    if (catalogError !== undefined || catalog === undefined) throw catalogError;
+    const [{ whatIf }, { reportJson }, { reportText }, { reportHtml }] = await Promise.all([
+      import('../analyze/whatif/whatif.js'),
+      import('../analyze/report-json.js'),
+      import('../analyze/report-text.js'),
+      import('../analyze/report-html.js'),
+    ]);
     const agg = aggregate(table, catalog, { by: (str(args, 'by') ?? 'day') as GroupBy, ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), topSessions: int(args, 'top') ?? 10 });
     const report: Report = { sources: stats, agg, whatif: whatIf(table, agg, catalog) };
     if (source === 'admin-api') {
       const key = str(args, 'admin-key') ?? io.env['ANTHROPIC_ADMIN_KEY'];
       if (!key) throw new UsageError('analyze: --source admin-api needs --admin-key or ANTHROPIC_ADMIN_KEY');
       const base = str(args, 'admin-url') ?? io.env['ANTHROPIC_ADMIN_BASE_URL'] ?? 'https://api.anthropic.com';
+      const { reconcileAdminApi } = await import('../analyze/admin-api.js');
       report.reconciliation = await reconcileAdminApi({ baseUrl: base, key, agg, since: since ?? agg.first ?? now - 7 * 86_400_000, until: until ?? (agg.last !== null ? agg.last + 1 : now) });
     }
     const html = str(args, 'html');
