@@ -10,6 +10,7 @@
  * kept as the client sent it: a client whose key order changes between requests really does bust the cache.
  */
 import { hash as digest } from 'node:crypto';
+import { TrailCache, TrailMatcher, type TrailUnit } from './prefix-reuse.js';
 import { BLOCK_OVERHEAD, IMAGE_TOKENS, MESSAGE_OVERHEAD, REQUEST_OVERHEAD, textTokens, type TokenizerFamily } from './tokens.js';
 
 export type CacheTtl = '5m' | '1h';
@@ -65,6 +66,8 @@ export interface PrefixOptions {
   readonly model?: string;
   /** False: token counts only, every `hash` is "" (for callers that only need sizes, e.g. routing's cost model). */
   readonly hashes?: boolean;
+  /** False: hash every block even where a recent prompt had the same (prefix-reuse.ts); the result is the same. */
+  readonly reuse?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -175,34 +178,62 @@ function hasImages(messages: unknown[]): boolean {
  * SHA-1 is used as a fingerprint, not for security: collisions would need an adversary inside one's own prompts.
  */
 class Chain {
-  constructor(private readonly on: boolean) {}
-  private state = '';
-  private pending = '';
+  state = '';
+  pending = '';
   mix(s: string): void {
-    if (this.on) this.pending += s + '\u0000';
+    this.pending += s + '\u0000';
   }
-  block(content: string): string {
-    if (!this.on) return '';
+  block(content: string): void {
     // The content's length before it keeps the boundary between the settings mixed in and the content unambiguous.
     this.state = digest('sha1', `${this.state}${this.pending}${content.length}\u0001${content}`, 'hex');
     this.pending = '';
-    return this.state.slice(0, 16);
+  }
+  /** Takes the state a trail reached after the same block (prefix-reuse.ts). */
+  adopt(state: string): void {
+    this.state = state;
+    this.pending = '';
   }
 }
+
+/** Recent prompts' hash trails: a repeated beginning is compared, not hashed again (prefix-reuse.ts). */
+const trails = new TrailCache();
 
 export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   const family = opts.family;
   const blocks: PrefixBlock[] = [];
   const hashing = opts.hashes !== false;
-  const chain = new Chain(hashing);
-  chain.mix(`model:${opts.model ?? String(body['model'] ?? '')}`);
+  const chain = new Chain();
+  const model = opts.model ?? String(body['model'] ?? '');
+  chain.mix(`model:${model}`);
+  const setting = `${family}|${model}`;
+  const matcher = hashing ? new TrailMatcher(opts.reuse === false ? [] : trails.candidates(setting)) : null;
+  const trail: TrailUnit[] = [];
   let cum = 0;
   let position = -1;
   let lastKind = '';
   let error: string | null = null;
 
-  const push = (b: Omit<PrefixBlock, 'index' | 'cumTokens' | 'hash' | 'position'>, content: string): void => {
-    const hash = chain.block(content);
+  /**
+   * The next block's tokens and hash: taken from a trail that hashed the same block after the same prefix, else
+   * computed (`tokensOf`, and `contentOf` for what the hash covers). `value` is what equality is judged on.
+   */
+  const measure = (first: boolean, role: string, value: unknown, top: boolean, tokensOf: () => number, contentOf: () => string): { tokens: number; hash: string } => {
+    if (!hashing) return { tokens: tokensOf(), hash: '' };
+    const pending = chain.pending;
+    const u = matcher!.match(trail.length, chain.state, pending, first, role, value, top);
+    let tokens: number;
+    if (u) {
+      tokens = u.tokens;
+      chain.adopt(u.state);
+    } else {
+      tokens = tokensOf();
+      chain.block(contentOf());
+    }
+    trail.push({ pending, first, role, value, tokens, state: chain.state });
+    return { tokens, hash: chain.state.slice(0, 16) };
+  };
+
+  const push = (b: Omit<PrefixBlock, 'index' | 'cumTokens' | 'hash' | 'position'>, hash: string): void => {
     cum += b.tokens;
     const runKind = b.kind === 'tool_use' || b.kind === 'tool_result' ? b.kind : '';
     if (!(runKind !== '' && runKind === lastKind)) position++;
@@ -222,9 +253,11 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
     hiddenToolPrompt = toolChoice === 'any' || toolChoice === 'tool' ? opts.toolOverhead.any : opts.toolOverhead.auto;
   }
   tools.forEach((t, i) => {
-    const json = jsonWithoutCacheControl(t);
-    const tokens = textTokens(json, family) + BLOCK_OVERHEAD + (i === 0 ? hiddenToolPrompt : 0);
-    push({ section: 'tools', path: `tools[${i}]`, at: i, blockAt: 0, kind: 'tool', role: null, tokens, cacheControl: isObj(t) ? ttlOf(t['cache_control']) : null, cacheable: true }, json);
+    let json: string | undefined;
+    const jsonOf = (): string => (json ??= jsonWithoutCacheControl(t));
+    const m = measure(false, '', t, true, () => textTokens(jsonOf(), family) + BLOCK_OVERHEAD, jsonOf);
+    const tokens = m.tokens + (i === 0 ? hiddenToolPrompt : 0);
+    push({ section: 'tools', path: `tools[${i}]`, at: i, blockAt: 0, kind: 'tool', role: null, tokens, cacheControl: isObj(t) ? ttlOf(t['cache_control']) : null, cacheable: true }, m.hash);
   });
 
   // settings that invalidate the system cache
@@ -237,9 +270,10 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   sysBlocks.forEach((b, i) => {
     if (!isObj(b)) return;
     const text = typeof b['text'] === 'string' ? b['text'] : '';
+    const m = measure(false, '', text, false, () => textTokens(text, family) + BLOCK_OVERHEAD, () => JSON.stringify({ type: 'text', text }));
     push(
-      { section: 'system', path: typeof system === 'string' ? 'system' : `system[${i}]`, at: i, blockAt: 0, kind: String(b['type'] ?? 'text'), role: null, tokens: textTokens(text, family) + BLOCK_OVERHEAD, cacheControl: ttlOf(b['cache_control']), cacheable: text.length > 0 },
-      hashing ? JSON.stringify({ type: 'text', text }) : '',
+      { section: 'system', path: typeof system === 'string' ? 'system' : `system[${i}]`, at: i, blockAt: 0, kind: String(b['type'] ?? 'text'), role: null, tokens: m.tokens, cacheControl: ttlOf(b['cache_control']), cacheable: text.length > 0 },
+      m.hash,
     );
   });
 
@@ -252,24 +286,26 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   chain.mix(`images:${hasImages(messages)}`);
 
   // messages
-  messages.forEach((m, mi) => {
-    if (!isObj(m)) return;
-    const role = String(m['role'] ?? '');
-    const content: unknown[] = typeof m['content'] === 'string' ? [{ type: 'text', text: m['content'] }] : Array.isArray(m['content']) ? m['content'] : [];
+  messages.forEach((msg, mi) => {
+    if (!isObj(msg)) return;
+    const role = String(msg['role'] ?? '');
+    const content: unknown[] = typeof msg['content'] === 'string' ? [{ type: 'text', text: msg['content'] }] : Array.isArray(msg['content']) ? msg['content'] : [];
     content.forEach((b, bi) => {
       if (!isObj(b)) return;
       const kind = String(b['type'] ?? 'text');
-      const tokens = blockTokens(b, family) + (bi === 0 ? MESSAGE_OVERHEAD : 0);
+      const first = bi === 0;
+      const m = measure(first, role, b, true, () => blockTokens(b, family) + (first ? MESSAGE_OVERHEAD : 0), () => (first ? `role:${role}\u0000` : '') + hashKey(b, true));
       const emptyText = kind === 'text' && !(typeof b['text'] === 'string' && b['text'].length > 0);
       const cacheable = !(kind === 'thinking' || kind === 'redacted_thinking' || emptyText);
       const cc = ttlOf(b['cache_control']);
       if (cc && !cacheable && error === null) error = `messages.${mi}.content.${bi}: cache_control cannot be set on ${emptyText ? 'an empty text block' : `a ${kind} block`}`;
       push(
-        { section: 'messages', path: typeof m['content'] === 'string' ? `messages[${mi}].content` : `messages[${mi}].content[${bi}]`, at: mi, blockAt: bi, kind, role, tokens, cacheControl: cc, cacheable },
-        hashing ? (bi === 0 ? `role:${role}\u0000` : '') + hashKey(b, true) : '',
+        { section: 'messages', path: typeof msg['content'] === 'string' ? `messages[${mi}].content` : `messages[${mi}].content[${bi}]`, at: mi, blockAt: bi, kind, role, tokens: m.tokens, cacheControl: cc, cacheable },
+        m.hash,
       );
     });
   });
+  if (hashing) trails.remember(setting, trail);
 
   // breakpoints: explicit ones, then the automatic one from a top-level cache_control
   const breakpoints: Breakpoint[] = [];
