@@ -11,8 +11,8 @@ import { RecordTable } from './record-table.js';
 function mixedTable(): { table: RecordTable; rows: { model: string; usage: Usage; ts: number }[] } {
   let s = 7;
   const rand = (n: number): number => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s % n;
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return (s >>> 8) % n;
   };
   const models = ['claude-opus-4-7', 'claude-sonnet-4-5-20250929', 'claude-haiku-5-5', 'claude-haiku-4-5'];
   const table = new RecordTable();

@@ -14,6 +14,7 @@ import type { Usage } from '../pricing/usage.js';
 import { noteMalformed, type SourceStats } from './record.js';
 import type { RecordTable } from './record-table.js';
 import { scanLine, type LineFields } from './claude-code-scan.js';
+import { keyFromBytes, keyFromString, scratchKey, type Key } from './key-index.js';
 import { newUsageFields, usageFields } from './usage-scan.js';
 
 type Obj = Record<string, unknown>;
@@ -44,6 +45,10 @@ function fieldsOf(obj: unknown): LineFields | null {
     sessionId: obj['sessionId'],
     sidechain: obj['isSidechain'] === true,
     msgId: message['id'],
+    msgAt: -1,
+    msgEnd: -1,
+    reqAt: -1,
+    reqEnd: -1,
     model: message['model'],
     stop: message['stop_reason'],
     usage: message['usage'],
@@ -63,14 +68,27 @@ export function parseLine(line: string, ctx: Ctx, stats: SourceStats, where: () 
     noteMalformed(stats, where(), (err as Error).message);
     return;
   }
-  billed(f, ctx, stats, where, table);
+  billed(f, null, ctx, stats, where, table);
+}
+
+/** The dedupe key of a line: message.id + NUL + requestId (both non-empty strings), or null. */
+function keyOf(f: LineFields, b: Buffer | null): Key | null {
+  if (b !== null && f.msgAt >= 0 && f.reqAt >= 0) {
+    if (f.msgEnd === f.msgAt || f.reqEnd === f.reqAt) return null;
+    if (keyFromBytes(b, f.msgAt, f.msgEnd, f.reqAt, f.reqEnd)) return scratchKey;
+  }
+  const msgId = b !== null && f.msgAt >= 0 ? b.toString('utf8', f.msgAt, f.msgEnd) : f.msgId;
+  const reqId = b !== null && f.reqAt >= 0 ? b.toString('utf8', f.reqAt, f.reqEnd) : f.requestId;
+  const m = str(msgId);
+  const r = str(reqId);
+  return m !== null && r !== null ? keyFromString(`${m}\u0000${r}`) : null;
 }
 
 const SUBAGENT: Readonly<Record<string, string>> = Object.freeze({ agent: 'subagent' });
 const fields = newUsageFields();
 
-/** Adds a line's fields (from the scanner or JSON.parse) to the table when the line is a billed request. */
-export function billed(f: LineFields | null, ctx: Ctx, stats: SourceStats, where: () => string, table: RecordTable): void {
+/** Adds a line's fields (from the scanner on `b`, or JSON.parse: b null) to the table when the line is a billed request. */
+export function billed(f: LineFields | null, b: Buffer | null, ctx: Ctx, stats: SourceStats, where: () => string, table: RecordTable): void {
   if (f === null || f.type !== 'assistant') return;
   let u = f.fields;
   let steps: Usage | null = null;
@@ -87,10 +105,7 @@ export function billed(f: LineFields | null, ctx: Ctx, stats: SourceStats, where
     noteMalformed(stats, where(), 'assistant line without a valid timestamp');
     return;
   }
-  const msgId = str(f.msgId);
-  const reqId = str(f.requestId);
-  const key = msgId !== null && reqId !== null ? `${msgId}\u0000${reqId}` : null;
-  table.addParts(key, ts, model, str(f.sessionId) ?? ctx.session, ctx.project, str(f.stop), ctx.subagent || f.sidechain ? SUBAGENT : null, u, steps);
+  table.addParts(keyOf(f, b), ts, model, str(f.sessionId) ?? ctx.session, ctx.project, str(f.stop), ctx.subagent || f.sidechain ? SUBAGENT : null, u, steps);
 }
 
 const USAGE = Buffer.from('"usage"');
@@ -128,7 +143,7 @@ export async function parseFile(path: string, stats: SourceStats, table: RecordT
     if (!hasUsage) return;
     // The targeted scanner reads the fields from the bytes; a line in an unusual shape goes through JSON.parse.
     const f = scanLine(view, a, b + 1);
-    if (f !== null) billed(f, ctx, stats, where, table);
+    if (f !== null) billed(f, view, ctx, stats, where, table);
     else parseLine(view.toString('utf8', a, b + 1), ctx, stats, where, table);
   };
   try {

@@ -15,12 +15,17 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * whether the scanner read it from the bytes or JSON.parse built it; one with extra billed steps stays whole (the
  * scanner must hand those to JSON.parse).
  */
-type Compared = Omit<LineFields, 'fields' | 'tsMs' | 'ts'> & { ts: number };
-function compared(f: LineFields | null): Compared | null {
+type Compared = Omit<LineFields, 'fields' | 'tsMs' | 'ts' | 'msgAt' | 'msgEnd' | 'reqAt' | 'reqEnd'> & { ts: number };
+function compared(f: LineFields | null, b?: Buffer): Compared | null {
   if (f === null) return null;
-  // the timestamp as billed() reads it: the scanner's reading, else Date.parse of the string
-  const { fields, tsMs, ts, ...other } = f;
-  const rest = { ...other, ts: tsMs ?? Date.parse(String(ts ?? '')) };
+  // the timestamp as billed() reads it: the scanner's reading, else Date.parse of the string; ids kept as bytes, decoded
+  const { fields, tsMs, ts, msgAt, msgEnd, reqAt, reqEnd, ...other } = f;
+  const rest = {
+    ...other,
+    ts: tsMs ?? Date.parse(String(ts ?? '')),
+    msgId: b && msgAt >= 0 ? b.toString('utf8', msgAt, msgEnd) : f.msgId,
+    requestId: b && reqAt >= 0 ? b.toString('utf8', reqAt, reqEnd) : f.requestId,
+  };
   if (fields !== null) return { ...rest, usage: { ...fields } };
   const u = f.usage;
   const steps = isObj(u) && Array.isArray(u['iterations']) && (u['iterations'] as unknown[]).some((it) => isObj(it) && it['type'] !== 'message');
@@ -32,12 +37,12 @@ function viaJson(line: string): Compared | null {
   const o: unknown = JSON.parse(line);
   if (!isObj(o) || !isObj(o['message'])) return null;
   const m = o['message'];
-  return compared({ type: o['type'], ts: o['timestamp'], requestId: o['requestId'], sessionId: o['sessionId'], sidechain: o['isSidechain'] === true, msgId: m['id'], model: m['model'], stop: m['stop_reason'], usage: m['usage'], fields: null, tsMs: null });
+  return compared({ type: o['type'], ts: o['timestamp'], requestId: o['requestId'], sessionId: o['sessionId'], sidechain: o['isSidechain'] === true, msgId: m['id'], model: m['model'], stop: m['stop_reason'], usage: m['usage'], fields: null, tsMs: null, msgAt: -1, msgEnd: -1, reqAt: -1, reqEnd: -1 });
 }
 
 const scan = (line: string): Compared | null => {
   const b = Buffer.from(line, 'utf8');
-  return compared(scanLine(b, 0, b.length));
+  return compared(scanLine(b, 0, b.length), b);
 };
 
 test('scanner: every line of the Claude Code fixture gives the fields JSON.parse gives', () => {
@@ -98,7 +103,7 @@ test('scanner: a timestamp read from the bytes is what Date.parse makes of it; o
   const forms = ['2026-11-17T10:00:00.000Z', '2026-11-17T23:59:59Z', '2026-02-28T00:00:00.999Z', '1999-12-31T23:59:59.001Z', '2026-02-30T10:00:00.000Z', '2026-11-17T24:00:00Z', '0099-11-17T10:00:00.000Z', '2026-11-17T10:00:00.5Z', '2026-11-17T10:00:00.000+01:00', '2026-13-01T00:00:00.000Z', '2026-11-17 10:00:00Z', 'yesterday', ''];
   let s = 3;
   for (let k = 0; k < 2000; k++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     forms.push(new Date(1_000_000_000_000 + (s % 2_000_000_000) * 1000 + (k % 1000)).toISOString());
   }
   let read = 0;

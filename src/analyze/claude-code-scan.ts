@@ -20,10 +20,16 @@ export interface LineFields {
   ts: unknown;
   /** ...or, read from the bytes, what Date.parse would make of it (null when it was not read so). */
   tsMs: number | null;
+  /** The request id as JSON.parse gives it, unless read as raw bytes: b[reqAt, reqEnd) (reqAt -1 when not). */
   requestId: unknown;
+  reqAt: number;
+  reqEnd: number;
   sessionId: unknown;
   sidechain: boolean;
+  /** message.id, the same way: b[msgAt, msgEnd) when read as raw bytes. */
   msgId: unknown;
+  msgAt: number;
+  msgEnd: number;
   model: unknown;
   stop: unknown;
   /** The usage object, when it was parsed with JSON.parse (not in the plain shape `scanUsage` reads)... */
@@ -204,7 +210,15 @@ function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
     if (ve < 0) return -1;
     const esc = escaped;
     if (len === 2 && is(b, ks, kEnd, K_ID)) {
-      if ((f.msgId = stringAt(b, vs, ve, esc)) === undefined) return -1;
+      // kept as bytes when plain: the dedupe key is made from them (key-index.ts), no string needed
+      if (b[vs] === QUOTE && !esc) {
+        f.msgId = undefined;
+        f.msgAt = vs + 1;
+        f.msgEnd = ve - 1;
+      } else {
+        if ((f.msgId = stringAt(b, vs, ve, esc)) === undefined) return -1;
+        f.msgAt = -1;
+      }
     } else if (len === 5 && is(b, ks, kEnd, K_MODEL)) {
       if ((f.model = repeatedAt(b, vs, ve, esc, lastModel)) === undefined) return -1;
     } else if (len === 11 && is(b, ks, kEnd, K_STOP)) {
@@ -229,7 +243,7 @@ function scanMessage(b: Buffer, i: number, end: number, f: LineFields): number {
 }
 
 /** The fields of the line scanned last (one object, reused: valid until the next line is scanned). */
-const line: LineFields = { type: undefined, ts: undefined, tsMs: null, requestId: undefined, sessionId: undefined, sidechain: false, msgId: undefined, model: undefined, stop: undefined, usage: undefined, fields: null };
+const line: LineFields = { type: undefined, ts: undefined, tsMs: null, requestId: undefined, reqAt: -1, reqEnd: -1, sessionId: undefined, sidechain: false, msgId: undefined, msgAt: -1, msgEnd: -1, model: undefined, stop: undefined, usage: undefined, fields: null };
 
 const digit = (c: number | undefined): number => (c !== undefined && c >= 48 && c <= 57 ? c - 48 : -1);
 function digits(b: Buffer, i: number, n: number): number {
@@ -277,9 +291,11 @@ export function scanLine(b: Buffer, start: number, end: number): LineFields | nu
   f.ts = undefined;
   f.tsMs = null;
   f.requestId = undefined;
+  f.reqAt = -1;
   f.sessionId = undefined;
   f.sidechain = false;
   f.msgId = undefined;
+  f.msgAt = -1;
   f.model = undefined;
   f.stop = undefined;
   f.usage = undefined;
@@ -321,7 +337,15 @@ export function scanLine(b: Buffer, start: number, end: number): LineFields | nu
           f.tsMs = null;
         }
       } else if (len === 9 && is(b, ks, kEnd, K_REQUEST_ID)) {
-        if ((f.requestId = stringAt(b, vs, ve, esc)) === undefined) return null;
+        if (b[vs] === QUOTE && !esc) {
+          f.requestId = undefined;
+  f.reqAt = -1;
+          f.reqAt = vs + 1;
+          f.reqEnd = ve - 1;
+        } else {
+          if ((f.requestId = stringAt(b, vs, ve, esc)) === undefined) return null;
+          f.reqAt = -1;
+        }
       } else if (len === 9 && is(b, ks, kEnd, K_SESSION_ID)) {
         if ((f.sessionId = repeatedAt(b, vs, ve, esc, lastSession)) === undefined) return null;
       } else if (len === 11 && is(b, ks, kEnd, K_SIDECHAIN)) {

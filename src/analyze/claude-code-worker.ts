@@ -16,7 +16,7 @@ async function run(job: ClaimJob): Promise<void> {
     const table = new RecordTable();
     await parseFile(job.files[k]!, stats, table);
     const t = table.serialize();
-    parentPort?.postMessage({ file: k, table: t, stats }, [t.nums, t.ids, t.flags, t.keyLens]);
+    parentPort?.postMessage({ file: k, table: t, stats }, [t.nums, t.ids, t.flags, t.keyBytes, t.keyLens]);
   }
   parentPort?.postMessage({ done: true });
 }

@@ -8,6 +8,7 @@
  */
 import type { TokenLines, Usage, UsageIteration } from '../pricing/usage.js';
 import type { AnalyzeRecord } from './record.js';
+import { KeyIndex, keyFromString, type Key } from './key-index.js';
 import { newUsageFields, usageFields, type UsageFields } from './usage-scan.js';
 
 const NO_STEPS: readonly UsageIteration[] = Object.freeze([]);
@@ -31,8 +32,8 @@ export interface SerializedTable {
   readonly ids: ArrayBuffer;
   readonly flags: ArrayBuffer;
   readonly strings: string[];
-  /** The dedupe keys, joined (one string crosses threads far faster than an array of them)... */
-  readonly keyText: string;
+  /** The dedupe keys' bytes (key-index.ts), row after row... */
+  readonly keyBytes: ArrayBuffer;
   /** ...and each key's length, -1 for a row without a key. */
   readonly keyLens: ArrayBuffer;
   readonly extra: [number, Extra][];
@@ -66,8 +67,9 @@ export class RecordTable {
   private readonly strings: string[] = [];
   private readonly stringIds = new Map<string, number>();
   private readonly extra = new Map<number, Extra>();
-  private readonly keyRow = new Map<string, number>();
-  private keys: (string | null)[] = [];
+  private readonly index = new KeyIndex();
+  /** Each row's entry in the key index, -1 for a row without a key. */
+  private keyEntry = new Int32Array(1024);
 
   /** Last string interned per column: consecutive rows mostly repeat the model, session and project. */
   private readonly last: (string | null)[] = new Array<string | null>(IDS).fill(null);
@@ -106,6 +108,9 @@ export class RecordTable {
     ids.set(this.ids);
     const flags = new Uint8Array(cap);
     flags.set(this.flags);
+    const keyEntry = new Int32Array(cap);
+    keyEntry.set(this.keyEntry);
+    this.keyEntry = keyEntry;
     this.nums = nums;
     this.ids = ids;
     this.flags = flags;
@@ -115,7 +120,7 @@ export class RecordTable {
   add(r: AnalyzeRecord, key: string | null = null): void {
     const u = r.usage;
     const hasSteps = Array.isArray(u.iterations) && u.iterations.some((it) => it && it.type !== 'message');
-    this.addParts(key, r.ts, r.model, r.session, r.project, r.stopReason, r.tags, usageFields(u, this.scratch), hasSteps ? u : null, r.key, r.maxTokens, r.deferrable, r.body ?? null);
+    this.addParts(key === null ? null : keyFromString(key), r.ts, r.model, r.session, r.project, r.stopReason, r.tags, usageFields(u, this.scratch), hasSteps ? u : null, r.key, r.maxTokens, r.deferrable, r.body ?? null);
   }
 
   private readonly scratch = newUsageFields();
@@ -128,7 +133,7 @@ export class RecordTable {
    * usageFields reads the usage, and the whole usage object only when it has extra billed steps.
    */
   addParts(
-    key: string | null,
+    key: Key | null,
     ts: number,
     model: string,
     session: string | null,
@@ -144,20 +149,18 @@ export class RecordTable {
   ): void {
     let row = this.size;
     if (key !== null) {
-      const at = this.keyRow.get(key);
-      if (at !== undefined) {
+      const at = this.index.find(key);
+      if (at >= 0) {
         this.duplicates++;
         if (u.output <= (this.nums[at * NUMS + OUTPUT] ?? 0)) return;
         row = at;
         this.extra.delete(row);
-      } else {
-        this.keyRow.set(key, row);
       }
     }
     if (row === this.size) {
       if (this.size === this.flags.length) this.grow();
+      this.keyEntry[row] = key === null ? -1 : this.index.add(key, row);
       this.size++;
-      this.keys.push(key);
     }
     const o = row * NUMS;
     const nums = this.nums;
@@ -325,10 +328,29 @@ export class RecordTable {
       ids: this.ids.slice(0, this.size * IDS).buffer,
       flags: this.flags.slice(0, this.size).buffer,
       strings: this.strings,
-      keyText: this.keys.join(''),
-      keyLens: Int32Array.from(this.keys, (k) => (k === null ? -1 : k.length)).buffer,
+      ...this.keysOut(),
       extra: [...this.extra],
     };
+  }
+
+  private keysOut(): { keyBytes: ArrayBuffer; keyLens: ArrayBuffer } {
+    const lens = new Int32Array(this.size);
+    let total = 0;
+    for (let i = 0; i < this.size; i++) {
+      const e = this.keyEntry[i]!;
+      lens[i] = e < 0 ? -1 : this.index.bytesOf(e).length;
+      if (e >= 0) total += lens[i]!;
+    }
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (let i = 0; i < this.size; i++) {
+      const e = this.keyEntry[i]!;
+      if (e < 0) continue;
+      const k = this.index.bytesOf(e);
+      bytes.set(k, at);
+      at += k.length;
+    }
+    return { keyBytes: bytes.buffer, keyLens: lens.buffer };
   }
 
   /** Appends a serialized table's rows, deduping against the rows already here. */
@@ -345,24 +367,29 @@ export class RecordTable {
     if (this.size + t.size > this.flags.length) this.grow(this.size + t.size);
     const into = this.nums;
     const intoIds = this.ids;
+    const keyBytes = new Uint8Array(t.keyBytes);
+    const key: Key = { bytes: keyBytes, len: 0 };
     let at = 0;
     for (let i = 0; i < t.size; i++) {
       const len = lens[i] ?? -1;
-      const key = len < 0 ? null : t.keyText.slice(at, (at += len));
+      if (len >= 0) {
+        key.bytes = keyBytes.subarray(at, (at += len));
+        key.len = len;
+      }
       const output = nums[i * NUMS + OUTPUT] ?? 0;
       let row = this.size;
-      if (key !== null) {
-        const prev = this.keyRow.get(key);
-        if (prev !== undefined) {
+      if (len >= 0) {
+        const prev = this.index.find(key);
+        if (prev >= 0) {
           this.duplicates++;
           if (output <= (into[prev * NUMS + OUTPUT] ?? 0)) continue;
           row = prev;
           this.extra.delete(row);
-        } else this.keyRow.set(key, row);
+        }
       }
       if (row === this.size) {
+        this.keyEntry[row] = len < 0 ? -1 : this.index.add(key, row);
         this.size++;
-        this.keys.push(key);
       }
       for (let c = 0; c < NUMS; c++) into[row * NUMS + c] = nums[i * NUMS + c] ?? 0;
       for (let c = 0; c < IDS; c++) {

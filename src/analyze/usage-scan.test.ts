@@ -47,8 +47,8 @@ test('usage scanner: what it leaves to JSON.parse (steps, fractions, escapes, ot
 test('usage scanner: thousands of generated usage texts read exactly as usageFields(JSON.parse(text)), or left to JSON.parse', () => {
   let s = 99;
   const rand = (n: number): number => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s % n;
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return (s >>> 8) % n;
   };
   const pick = <T>(a: readonly T[]): T => a[rand(a.length)]!;
   const sp = (): string => pick(['', '', '', ' ', '\n', ' \t ']);
