@@ -1,9 +1,9 @@
 /**
  * Prompt-prefix fingerprints for the usage record: the cumulative hash and estimated tokens at every block boundary
  * (wire/prefix.ts), with the breakpoint TTL where there is one. analyzePrefix hashes the whole prompt (an 85 KB
- * Claude Code request takes about a millisecond), so the gateway computes fingerprints after the response was
- * relayed: large bodies on a worker thread when it runs compiled, small ones (and everything under tsx) inline, on a
- * later turn of the event loop.
+ * Claude Code request took about a millisecond before repeated beginnings were reused), so the gateway computes
+ * fingerprints after the response was relayed: large bodies on a worker thread when it runs compiled, small ones
+ * (and everything under tsx) inline, at once (a few microseconds: less than deferring them would cost).
  */
 import { Worker } from 'node:worker_threads';
 import type { CatalogModel } from '../pricing/catalog.js';
@@ -35,8 +35,11 @@ export function jobFor(model: CatalogModel | null): FingerprintJob {
 export interface Fingerprinter {
   /** Resolves once the worker thread (if any) is running, so its start-up is not paid by the first request. */
   ready(): Promise<void>;
-  /** `bytes`: the body as sent upstream (JSON); `body`: the same, parsed (used when computing inline). */
-  compute(bytes: Buffer | null, body: Readonly<Record<string, unknown>>, model: CatalogModel | null): Promise<PrefixFingerprint[]>;
+  /**
+   * `bytes`: the body as sent upstream (JSON); `body`: the same, parsed (used when computing inline). A body small
+   * enough to fingerprint inline is done at once (an array); a large one on the thread (a promise).
+   */
+  compute(bytes: Buffer | null, body: Readonly<Record<string, unknown>>, model: CatalogModel | null): PrefixFingerprint[] | Promise<PrefixFingerprint[]>;
   close(): Promise<void>;
 }
 
@@ -63,8 +66,6 @@ export function createFingerprinter({ thread = CAN_THREAD, minThreadBytes = 64 *
     worker.postMessage(jobs, jobs.map((j) => j.bytes.buffer as ArrayBuffer));
   };
 
-  const inline = (body: Readonly<Record<string, unknown>>, model: CatalogModel | null): Promise<PrefixFingerprint[]> =>
-    new Promise((resolve) => setImmediate(() => resolve(prefixFingerprints(body, jobFor(model)))));
 
   function start(): Worker | null {
     if (worker || broken) return worker;
@@ -102,7 +103,7 @@ export function createFingerprinter({ thread = CAN_THREAD, minThreadBytes = 64 *
     },
     compute(bytes, body, model) {
       const w = bytes && bytes.length >= minThreadBytes ? start() : null;
-      if (!w || !bytes) return inline(body, model);
+      if (!w || !bytes) return prefixFingerprints(body, jobFor(model));
       const id = ++seq;
       return new Promise((resolve) => {
         waiting.set(id, resolve);

@@ -162,9 +162,12 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
     const fingerprint = endpoint === 'messages' && sent !== null && env.settings.fingerprints;
     // The caching lever analysed the body it sent: its analysis gives the fingerprints (taken before settling).
     const shared = fingerprint && ctx.optimize ? sharedFingerprints(env.planner, ctx.plan) : null;
-    const settled = buildRecord(trace, { catalog: env.catalog, planner: ctx.optimize ? env.planner : null, plan: ctx.plan, body: ctx.body, storePrompts: env.settings.storePrompts, prefix: [] });
-    const prefix = shared ?? (fingerprint && sent ? await env.fingerprinter.compute(sentBytes, sent, ctx.plan?.model ?? null) : []);
-    const rec = prefix.length > 0 ? { ...settled, prefix } : settled;
+    // A small body is fingerprinted at once (an array), a large one on the thread (awaited after settling).
+    const computed = shared ?? (fingerprint && sent ? env.fingerprinter.compute(sentBytes, sent, ctx.plan?.model ?? null) : []);
+    const now = Array.isArray(computed) ? computed : [];
+    const settled = buildRecord(trace, { catalog: env.catalog, planner: ctx.optimize ? env.planner : null, plan: ctx.plan, body: ctx.body, storePrompts: env.settings.storePrompts, prefix: now });
+    const later = Array.isArray(computed) ? null : await computed;
+    const rec = later !== null && later.length > 0 ? { ...settled, prefix: later } : settled;
     env.store.append(rec);
     for (const h of env.hooks) {
       try {

@@ -79,11 +79,11 @@ function isAbort(err: unknown): boolean {
 
 /**
  * Prompt-prefix fingerprints of the body sent, after the caller got its answer: the gateway's fingerprinter, shared
- * by every wrapped client (large bodies on its worker thread when running compiled, small ones on a later turn of
- * the event loop; the thread is unref'd and started only when a large body comes).
+ * by every wrapped client (large bodies on its worker thread when running compiled, small ones at once; the thread
+ * is unref'd and started only when a large body comes).
  */
 let shared: Fingerprinter | null = null;
-function fingerprints(sent: RequestInit['body'], body: Readonly<Obj>, model: CatalogModel | null): Promise<PrefixFingerprint[]> {
+function fingerprints(sent: RequestInit['body'], body: Readonly<Obj>, model: CatalogModel | null): PrefixFingerprint[] | Promise<PrefixFingerprint[]> {
   shared ??= createFingerprinter();
   const bytes = typeof sent === 'string' && sent.length >= 32 * 1024 ? Buffer.from(sent) : null;
   return shared.compute(bytes, body, model);
