@@ -160,7 +160,27 @@ export class KeyIndex {
     for (let e = 0; e < this.n; e++) this.place(e);
   }
 
-  /** Entry e's key bytes, for `out` to copy (a view into the arena). */
+  /** The keys of entries `entries[0, n)` (-1: no key) back to back, and each one's length (-1 for none): to send to another thread. */
+  serialize(entries: Int32Array, n: number): { keyBytes: ArrayBuffer; keyLens: ArrayBuffer } {
+    const lens = new Int32Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i]!;
+      lens[i] = e < 0 ? -1 : this.len[e]!;
+      if (e >= 0) total += this.len[e]!;
+    }
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i]!;
+      if (e < 0) continue;
+      bytes.set(this.bytesOf(e), at);
+      at += this.len[e]!;
+    }
+    return { keyBytes: bytes.buffer, keyLens: lens.buffer };
+  }
+
+  /** Entry e's key bytes (a view into the arena). */
   bytesOf(e: number): Uint8Array {
     return this.arena.subarray(this.start[e]!, this.start[e]! + this.len[e]!);
   }

@@ -328,29 +328,9 @@ export class RecordTable {
       ids: this.ids.slice(0, this.size * IDS).buffer,
       flags: this.flags.slice(0, this.size).buffer,
       strings: this.strings,
-      ...this.keysOut(),
+      ...this.index.serialize(this.keyEntry, this.size),
       extra: [...this.extra],
     };
-  }
-
-  private keysOut(): { keyBytes: ArrayBuffer; keyLens: ArrayBuffer } {
-    const lens = new Int32Array(this.size);
-    let total = 0;
-    for (let i = 0; i < this.size; i++) {
-      const e = this.keyEntry[i]!;
-      lens[i] = e < 0 ? -1 : this.index.bytesOf(e).length;
-      if (e >= 0) total += lens[i]!;
-    }
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (let i = 0; i < this.size; i++) {
-      const e = this.keyEntry[i]!;
-      if (e < 0) continue;
-      const k = this.index.bytesOf(e);
-      bytes.set(k, at);
-      at += k.length;
-    }
-    return { keyBytes: bytes.buffer, keyLens: lens.buffer };
   }
 
   /** Appends a serialized table's rows, deduping against the rows already here. */
