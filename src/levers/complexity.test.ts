@@ -22,3 +22,16 @@ test('a request that really lists several asks still counts them', () => {
   const r = assessComplexity(requestFacts({ model: 'claude-sonnet-4-6', max_tokens: 4000, messages: [{ role: 'user', content: ask }] }));
   assert.ok(r.reasons.some((x) => x.signal === 'several asks'), JSON.stringify(r.reasons));
 });
+
+test('signals are read across the system prompt and the user turn, the system prompt\'s first, request after request', () => {
+  const system = 'You are a maths tutor. Prove every claim rigorously and explain why each step holds.';
+  const ask = (q: string) => assessComplexity(requestFacts({ model: 'claude-sonnet-4-6', max_tokens: 400, system, messages: [{ role: 'user', content: q }] }));
+  const signal = (r: ReturnType<typeof ask>, s: string) => r.reasons.find((x) => x.signal === s)?.detail;
+  const first = ask('What is the derivative of x^2, and is 7 prime?');
+  assert.equal(signal(first, 'proof'), 'asks to "prove"', 'found in the system prompt');
+  assert.equal(signal(first, 'reasoning'), 'asks to "explain why"', 'the system prompt\'s match comes first');
+  assert.equal(signal(first, 'maths'), '2 maths terms or symbols', '"derivative" and "prime", from the user turn');
+  const second = ask('Keep it short: is the function convergent?');
+  assert.equal(signal(second, 'proof'), 'asks to "prove"', 'the same system prompt, remembered, still says it');
+  assert.equal(signal(second, 'maths'), '1 maths terms or symbols');
+});

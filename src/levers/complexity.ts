@@ -114,12 +114,65 @@ export function instructionPart(text: string): string {
   return `${text.slice(0, 600)}\n${text.slice(-600)}`;
 }
 
+/** What the instruction-wide signals find in one text (the system prompt, or the last user turn). */
+interface TextSignals {
+  readonly maths: number;
+  readonly proof: string | null;
+  readonly reasoning: string | null;
+  readonly hard: ReadonlySet<string>;
+  readonly longForm: string | null;
+  readonly short: string | null;
+}
+
+function signalsOf(text: string): TextSignals {
+  return {
+    maths: count(MATHS, text),
+    proof: PROOF.exec(text)?.[0] ?? null,
+    reasoning: REASONING.exec(text)?.[0] ?? null,
+    hard: new Set(HARD_TERMS.filter(([, re]) => re.test(text)).map(([name]) => name)),
+    longForm: LONG_FORM.exec(text)?.[0] ?? null,
+    short: SHORT_OUTPUT.exec(text)?.[0] ?? null,
+  };
+}
+
+/**
+ * An application sends the same system prompt with every request, often tens of kilobytes (an agent's): its signals
+ * are read once and kept (by text, the last 64 prompts). No signal's pattern spans a line break, so the system
+ * prompt and the user turn read apart find what the two joined by one would.
+ */
+const systemSignals = new Map<string, TextSignals>();
+function signalsOfSystem(text: string): TextSignals {
+  let s = systemSignals.get(text);
+  if (s) return s;
+  s = signalsOf(text);
+  systemSignals.set(text, s);
+  if (systemSignals.size > 64) {
+    const oldest = systemSignals.keys().next().value;
+    if (oldest !== undefined) systemSignals.delete(oldest);
+  }
+  return s;
+}
+
+/** The instruction's signals: the system prompt's first, then the user turn's, as if they were one text. */
+function instructionSignals(facts: RequestFacts): TextSignals {
+  const sys = signalsOfSystem(facts.systemText);
+  const user = signalsOf(facts.lastUserText);
+  return {
+    maths: sys.maths + user.maths,
+    proof: sys.proof ?? user.proof,
+    reasoning: sys.reasoning ?? user.reasoning,
+    hard: new Set(HARD_TERMS.map(([name]) => name).filter((n) => sys.hard.has(n) || user.hard.has(n))),
+    longForm: sys.longForm ?? user.longForm,
+    short: sys.short ?? user.short,
+  };
+}
+
 export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights = ComplexityWeightsSchema.parse({})): ComplexityResult {
   const reasons: ComplexityReason[] = [];
   const add = (signal: string, points: number, detail: string): void => {
     if (points !== 0) reasons.push({ signal, points: round2(points), detail });
   };
-  const instruction = `${facts.systemText}\n${facts.lastUserText}`;
+  const instruction = instructionSignals(facts);
   const promptTokens = charTokens(facts.allTextChars, 'claude-2025');
 
   add('length', Math.min(weights.length_cap, (promptTokens / 1000) * weights.per_1k_tokens), `~${promptTokens} prompt tokens`);
@@ -131,10 +184,10 @@ export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights
     add('code', weights.code, `${fences >= 1 ? `${Math.floor(fences)} code block(s)` : `${codeLines} code-like lines`}${trace ? ', a stack trace' : ''}`);
   }
 
-  const maths = count(MATHS, instruction);
+  const maths = instruction.maths;
   if (maths >= 1) add('maths', weights.maths * Math.min(2, maths / 2), `${maths} maths terms or symbols`);
-  const proof = PROOF.exec(instruction);
-  if (proof) add('proof', weights.proof, `asks to "${proof[0].toLowerCase()}"`);
+  const proof = instruction.proof;
+  if (proof !== null) add('proof', weights.proof, `asks to "${proof.toLowerCase()}"`);
 
   // Structure of the instructions: counted on what the user asked, not on what they pasted.
   const asked = instructionPart(facts.lastUserAsk);
@@ -144,10 +197,10 @@ export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights
   if (asks > 2) add('several asks', Math.min(2, (asks - 2) * weights.per_ask), `${asks} separate requests`);
   const constraints = count(CONSTRAINT, asked);
   if (constraints >= 2) add('constraints', weights.constraints, `${constraints} quantitative constraints`);
-  const reasoning = REASONING.exec(instruction);
-  if (reasoning) add('reasoning', weights.reasoning, `asks to "${reasoning[0].toLowerCase()}"`);
+  const reasoning = instruction.reasoning;
+  if (reasoning !== null) add('reasoning', weights.reasoning, `asks to "${reasoning.toLowerCase()}"`);
 
-  const hard = HARD_TERMS.filter(([, re]) => re.test(instruction)).map(([name]) => name);
+  const hard = [...instruction.hard];
   if (hard.length > 0) add('hard work', Math.min(4, hard.length) * weights.per_hard_term, hard.join(', '));
 
   if (facts.tools > 0) {
@@ -155,9 +208,9 @@ export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights
   }
   if (facts.turns > 4) add('conversation depth', Math.min(20, facts.turns - 4) * weights.per_turn, `${facts.turns} messages`);
 
-  const longForm = LONG_FORM.exec(instruction);
+  const longForm = instruction.longForm;
   const mt = facts.maxTokens ?? 0;
-  if (longForm) add('long output', weights.long_output, `asks for "${longForm[0].toLowerCase()}"`);
+  if (longForm !== null) add('long output', weights.long_output, `asks for "${longForm.toLowerCase()}"`);
   else if (mt > 8000) add('long output (max_tokens)', weights.long_output, `max_tokens ${mt}`);
   else if (mt >= 4000) add('long output (max_tokens)', weights.long_output / 2, `max_tokens ${mt}`);
   const open = OPEN_ENDED.exec(facts.lastUserText);
@@ -166,9 +219,9 @@ export function assessComplexity(facts: RequestFacts, weights: ComplexityWeights
   if (facts.thinking !== null) add('thinking', weights.thinking, `${facts.thinking} thinking requested${facts.thinkingBudget ? ` (budget ${facts.thinkingBudget})` : ''}`);
   if (facts.effort === 'max' || facts.effort === 'xhigh') add('effort', weights.effort_max, `effort ${facts.effort}`);
 
-  const short = SHORT_OUTPUT.exec(instruction);
-  if (short || (facts.maxTokens !== null && facts.maxTokens <= 64)) {
-    add('short output', -weights.short_output, short ? `asks for "${short[0].toLowerCase()}"` : `max_tokens ${facts.maxTokens}`);
+  const short = instruction.short;
+  if (short !== null || (facts.maxTokens !== null && facts.maxTokens <= 64)) {
+    add('short output', -weights.short_output, short !== null ? `asks for "${short.toLowerCase()}"` : `max_tokens ${facts.maxTokens}`);
   }
 
   const CONTEXT = new Set(['length', 'tools', 'conversation depth', 'long output (max_tokens)']);
