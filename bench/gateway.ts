@@ -11,8 +11,11 @@
  * Each server runs in its own child process; the load generator (undici, keep-alive) runs in this one. For JSON and
  * SSE answers, at 1 and 32 connections: requests/s, p50 and p99 latency, and gateway vs bare ratios (targets:
  * >= 85% of bare throughput, <= 0.1 ms added p50). Every figure comes from the same machine in the same run.
+ * Then AGENT: four agent conversations (18 tools, a 7 KB system prompt, tool calls with 5.6 KB results, 65-240 KB
+ * per request) resent turn after turn at 8 connections, JSON answers: the overhead on the bodies coding agents send.
  * Options (env): BENCH_SECONDS per measurement (default 2), BENCH_ROUNDS (default 3; each target keeps its best
- * round), BENCH_WARMUP_SECONDS per target before the rounds (default 1.5),
+ * round), BENCH_WARMUP_SECONDS per target before the rounds (default 1.5), BENCH_AGENT=0 to skip the agent case,
+ * BENCH_ONLY=AGENT (or JSON, SSE, comma-separated) to run only those cases,
  * BENCH_FINGERPRINT_THREAD=0 to compute prefix fingerprints on the event loop instead of the worker thread.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -50,6 +53,24 @@ const SSE_CHUNKS = [
     sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 18 } }) +
     sse('message_stop', { type: 'message_stop' }),
 ];
+
+/** Four agent sessions, each resent with one more tool call per turn: every session's turn t, then turn t + 1. */
+function agentConversations(): string[] {
+  const tools = Array.from({ length: 18 }, (_, i) => ({ name: `Tool${i}`, description: 'Reads or edits files in the workspace. '.repeat(22), input_schema: { type: 'object', properties: { path: { type: 'string' } } } }));
+  const system = 'You are a coding agent working in a repository. '.repeat(150);
+  const out: string[] = [];
+  for (let turn = 10; turn < 40; turn++) {
+    for (let session = 0; session < 4; session++) {
+      const messages: unknown[] = [{ role: 'user', content: `Session ${session}: add a --verbose flag to the CLI and test it.` }];
+      for (let i = 0; i < turn; i++) {
+        messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: `toolu_${session}_${i}`, name: 'Tool1', input: { path: `src/file${i}.ts` } }] });
+        messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${session}_${i}`, content: `// src/file${i}.ts, session ${session}\n${'export const value = compute(input);\n'.repeat(150)}` }] });
+      }
+      out.push(JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 8192, system, tools, messages }));
+    }
+  }
+  return out;
+}
 
 // ---- child roles -------------------------------------------------------------------------------------------------
 
@@ -124,15 +145,17 @@ interface Result {
   errors: number;
 }
 
-async function load(url: string, stream: boolean, connections: number, seconds: number): Promise<Result> {
+/** Sends `bodies` in turn (one body: the same request every time) on `connections` connections for `seconds`. */
+async function load(url: string, bodies: readonly string[], connections: number, seconds: number): Promise<Result> {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections, pipelining: 1 });
-  const body = stream ? BODY.replace('"max_tokens":256', '"max_tokens":256,"stream":true') : BODY;
   const headers = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench-0000', 'anthropic-version': '2023-06-01' };
   const lat: number[] = [];
   let errors = 0;
+  let next = 0;
   const deadline = performance.now() + seconds * 1000;
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
+      const body = bodies[next++ % bodies.length]!;
       const t0 = performance.now();
       try {
         const r = await request(`${url}/v1/messages`, { method: 'POST', headers, body, dispatcher: agent });
@@ -203,43 +226,48 @@ async function main(): Promise<void> {
   console.log('body  conns  target     req/s    p50 ms   p99 ms  errors  server CPU us/req');
   const summary: string[] = [];
   try {
-    for (const stream of [false, true]) {
-      for (const c of [1, 32]) {
-        // Rounds alternate the targets, and each target keeps its best round: other load on a shared machine only
-        // ever makes a figure worse, so the best of several is the least distorted.
-        const res: Record<string, Result> = {};
-        const cpu: Record<string, number> = {};
-        for (const [, url] of targets) await load(url, stream, c, warmup);
-        for (let round = 0; round < rounds; round++) {
-          for (const [name, url, proc] of targets) {
-            const before = await cpuOf(proc);
-            const r = await load(url, stream, c, seconds);
-            const perReq = ((await cpuOf(proc)) - before) / Math.max(1, r.rps * seconds);
-            const best = res[name];
-            res[name] = best ? { rps: Math.max(best.rps, r.rps), p50: Math.min(best.p50, r.p50), p99: Math.min(best.p99, r.p99), errors: best.errors + r.errors } : r;
-            cpu[name] = Math.min(cpu[name] ?? Infinity, perReq);
-          }
+    const streamed = [BODY.replace('"max_tokens":256', '"max_tokens":256,"stream":true')];
+    const cases: { label: string; bodies: readonly string[]; c: number }[] = [
+      { label: 'JSON', bodies: [BODY], c: 1 }, { label: 'JSON', bodies: [BODY], c: 32 },
+      { label: 'SSE', bodies: streamed, c: 1 }, { label: 'SSE', bodies: streamed, c: 32 },
+      ...(process.env['BENCH_AGENT'] === '0' ? [] : [{ label: 'AGENT', bodies: agentConversations(), c: 8 }]),
+    ];
+    const only = process.env['BENCH_ONLY']?.toUpperCase().split(',');
+    for (const { label, bodies, c } of cases.filter((k) => !only || only.includes(k.label))) {
+      // Rounds alternate the targets, and each target keeps its best round: other load on a shared machine only
+      // ever makes a figure worse, so the best of several is the least distorted.
+      const res: Record<string, Result> = {};
+      const cpu: Record<string, number> = {};
+      for (const [, url] of targets) await load(url, bodies, c, warmup);
+      for (let round = 0; round < rounds; round++) {
+        for (const [name, url, proc] of targets) {
+          const before = await cpuOf(proc);
+          const r = await load(url, bodies, c, seconds);
+          const perReq = ((await cpuOf(proc)) - before) / Math.max(1, r.rps * seconds);
+          const best = res[name];
+          res[name] = best ? { rps: Math.max(best.rps, r.rps), p50: Math.min(best.p50, r.p50), p99: Math.min(best.p99, r.p99), errors: best.errors + r.errors } : r;
+          cpu[name] = Math.min(cpu[name] ?? Infinity, perReq);
         }
-        for (const [name] of targets) {
-          const r = res[name]!;
-          console.log(
-            `${(stream ? 'SSE' : 'JSON').padEnd(5)} ${String(c).padStart(5)}  ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(3).padStart(8)} ` +
-              `${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(7)} ${cpu[name]!.toFixed(0).padStart(18)}`,
-          );
-        }
-        const g = res['gateway']!;
-        const b = res['bare']!;
-        const cpuG = cpu['gateway']!;
-        const cpuB = cpu['bare']!;
-        summary.push(
-          `${(stream ? 'SSE' : 'JSON').padEnd(5)} c=${String(c).padEnd(3)} gateway/bare throughput ${((g.rps / b.rps) * 100).toFixed(1)}% (target >= 85%), ` +
-            `added p50 ${((g.p50 - b.p50) * 1000).toFixed(0)} us (target <= 100 us), p50 over direct ${((g.p50 - res['direct']!.p50) * 1000).toFixed(0)} us, ` +
-            `CPU per request ${cpuG.toFixed(0)} vs ${cpuB.toFixed(0)} us (bare/gateway ${((cpuB / cpuG) * 100).toFixed(1)}%); ` +
-            `without fingerprints ${((res['gw-nofp']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['gw-nofp']!.p50 - b.p50) * 1000).toFixed(0)} us; ` +
-            `as \`clawback gateway\` (levers + monitor) ${((res['full']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['full']!.p50 - b.p50) * 1000).toFixed(0)} us, ` +
-            `CPU per request ${cpu['full']!.toFixed(0)} us`,
+      }
+      for (const [name] of targets) {
+        const r = res[name]!;
+        console.log(
+          `${label.padEnd(5)} ${String(c).padStart(5)}  ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(3).padStart(8)} ` +
+            `${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(7)} ${cpu[name]!.toFixed(0).padStart(18)}`,
         );
       }
+      const g = res['gateway']!;
+      const b = res['bare']!;
+      const cpuG = cpu['gateway']!;
+      const cpuB = cpu['bare']!;
+      summary.push(
+        `${label.padEnd(5)} c=${String(c).padEnd(3)} gateway/bare throughput ${((g.rps / b.rps) * 100).toFixed(1)}% (target >= 85%), ` +
+          `added p50 ${((g.p50 - b.p50) * 1000).toFixed(0)} us (target <= 100 us), p50 over direct ${((g.p50 - res['direct']!.p50) * 1000).toFixed(0)} us, ` +
+          `CPU per request ${cpuG.toFixed(0)} vs ${cpuB.toFixed(0)} us (bare/gateway ${((cpuB / cpuG) * 100).toFixed(1)}%); ` +
+          `without fingerprints ${((res['gw-nofp']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['gw-nofp']!.p50 - b.p50) * 1000).toFixed(0)} us; ` +
+          `as \`clawback gateway\` (levers + monitor) ${((res['full']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['full']!.p50 - b.p50) * 1000).toFixed(0)} us, ` +
+          `CPU per request ${cpu['full']!.toFixed(0)} us`,
+      );
     }
     console.log('\n' + summary.join('\n'));
   } finally {
