@@ -2,8 +2,8 @@
  * Prompt-prefix fingerprints for the usage record: the cumulative hash and estimated tokens at every block boundary
  * (wire/prefix.ts), with the breakpoint TTL where there is one. analyzePrefix hashes the whole prompt (an 85 KB
  * Claude Code request took about a millisecond before repeated beginnings were reused), so the gateway computes
- * fingerprints after the response was relayed: large bodies on a worker thread when it runs compiled, small ones
- * (and everything under tsx) inline, at once (a few microseconds: less than deferring them would cost).
+ * fingerprints after the response was relayed: bodies over a megabyte on a worker thread when it runs compiled, the
+ * rest (and everything under tsx) inline, at once.
  */
 import { Worker } from 'node:worker_threads';
 import type { CatalogModel } from '../pricing/catalog.js';
@@ -46,11 +46,15 @@ export interface Fingerprinter {
 const CAN_THREAD = import.meta.url.endsWith('.js');
 
 /**
- * `thread`: use a worker thread at all. `minThreadBytes`: smaller bodies are fingerprinted inline, on a later turn of
- * the event loop: for them a message to the thread costs more than the work (measured: postMessage took 8% of the
- * main thread's time on 1 KB bodies, the fingerprints themselves well under 1%).
+ * `thread`: use a worker thread at all. `minThreadBytes`: smaller bodies are fingerprinted inline, at once. The thread
+ * decodes and parses the body again before analysing it, which costs more CPU than the analysis itself now that a
+ * repeated prompt beginning is compared rather than hashed (bench:gateway's agent case: ~570 us per 150 KB request
+ * on the thread against ~250 us inline), so only very large bodies (documents, images) go there, where one analysis
+ * would hold up the event loop for milliseconds.
  */
-export function createFingerprinter({ thread = CAN_THREAD, minThreadBytes = 64 * 1024 }: { thread?: boolean; minThreadBytes?: number } = {}): Fingerprinter {
+export const THREAD_MIN_BYTES = 1024 * 1024;
+
+export function createFingerprinter({ thread = CAN_THREAD, minThreadBytes = THREAD_MIN_BYTES }: { thread?: boolean; minThreadBytes?: number } = {}): Fingerprinter {
   let worker: Worker | null = null;
   let broken = !thread;
   let seq = 0;

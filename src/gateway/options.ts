@@ -40,10 +40,11 @@ export const GatewaySectionSchema = z.object({
   maxBodyBytes: z.number().int().min(1).default(32 * 1024 * 1024),
   /**
    * Record prompt-prefix fingerprints (hash and estimated tokens at every block boundary). They are the dearest part
-   * of metering (about 20 us per block of CPU); switch off to trade cache forensics for throughput.
+   * of metering (hashing new prompt text; a beginning repeated from a recent request is compared, not hashed); switch
+   * off to trade cache forensics for throughput.
    */
   fingerprints: z.boolean().default(true),
-  /** Compute prompt-prefix fingerprints of large bodies on a worker thread (when running compiled). */
+  /** Compute prompt-prefix fingerprints of bodies over a megabyte on a worker thread (when running compiled). */
   fingerprintThread: z.boolean().default(true),
   /** Keep-alive connections to the upstream. */
   connections: z.number().int().min(1).default(256),

@@ -275,11 +275,11 @@ describe('gateway transparency', () => {
     const gw = await gateway();
     const body = {
       model: MODEL, max_tokens: 16,
-      system: [{ type: 'text', text: 'Rules of the house. '.repeat(4000), cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      system: [{ type: 'text', text: 'Rules of the house. '.repeat(60_000), cache_control: { type: 'ephemeral', ttl: '1h' } }],
       messages: [{ role: 'user', content: 'Which rule comes first?' }],
     };
     const raw = JSON.stringify(body);
-    assert.ok(raw.length > 64 * 1024);
+    assert.ok(raw.length > 1024 * 1024, 'over the size that goes to the thread');
     const r = await request(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body: raw });
     await r.body.dump();
     assert.equal(r.statusCode, 200);

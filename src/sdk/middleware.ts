@@ -24,7 +24,7 @@ import { CopyTap, LineTap, SseTap, type BodyTap } from '../metering/taps.js';
 import { buildRecord, endpointOf, newTrace, type Trace } from '../metering/trace.js';
 import type { PrefixFingerprint, UsageRecord, UsageStore } from '../store/record.js';
 import { ApiError, errorBody, newRequestId } from '../wire/errors.js';
-import { createFingerprinter, type Fingerprinter } from '../gateway/fingerprints.js';
+import { createFingerprinter, THREAD_MIN_BYTES, type Fingerprinter } from '../gateway/fingerprints.js';
 import type { GatewayContext, GatewayHook } from '../gateway/hooks.js';
 import { tapResponse, type BodyEnd } from './tap-body.js';
 
@@ -85,7 +85,8 @@ function isAbort(err: unknown): boolean {
 let shared: Fingerprinter | null = null;
 function fingerprints(sent: RequestInit['body'], body: Readonly<Obj>, model: CatalogModel | null): PrefixFingerprint[] | Promise<PrefixFingerprint[]> {
   shared ??= createFingerprinter();
-  const bytes = typeof sent === 'string' && sent.length >= 32 * 1024 ? Buffer.from(sent) : null;
+  // Bytes only for a body the thread may take (UTF-8 needs at most 3 bytes per UTF-16 code unit).
+  const bytes = typeof sent === 'string' && sent.length >= THREAD_MIN_BYTES / 3 ? Buffer.from(sent) : null;
   return shared.compute(bytes, body, model);
 }
 
