@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Usage } from '../pricing/usage.js';
-import { newUsageFields, scanUsage, usageFields, type UsageFields } from './usage-scan.js';
+import { newUsageFields, scanUsage, templateReads, usageFields, type UsageFields } from './usage-scan.js';
 
 /** The scanner on a usage text: what it read, or null when it left the text to JSON.parse. */
 function scanned(text: string): UsageFields | null {
@@ -97,4 +97,40 @@ test('usage scanner: thousands of generated usage texts read exactly as usageFie
     read++;
   }
   assert.ok(read > 500 && left > 500, `both paths exercised (read ${read}, left to JSON.parse ${left})`);
+});
+
+test('usage scanner: objects in the shape of the one before (read by its template) agree with JSON.parse, whatever their values', () => {
+  let s = 17;
+  const rand = (n: number): number => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return (s >>> 8) % n;
+  };
+  const pick = <T>(a: readonly T[]): T => a[rand(a.length)]!;
+  // mostly plain values (so the template keeps matching), sometimes one JSON.parse reads differently or rejects
+  const num = (): string => (rand(10) > 0 ? String(rand(100_000)) : pick(['null', '1.5', '2e2', '-3', '"7"', 'true', '01', '[]', '{}', '123456789012345', '1234567890123456']));
+  const str = (): string => (rand(10) > 0 ? pick(['"standard"', '"batch"', '"fast"', '""', '"us"']) : pick(['null', '3', '"b\\u0061tch"', '"x\u0001"', '[]', '"caf\u00e9"']));
+  const shapes = [
+    (): string => `{"input_tokens":${num()},"cache_creation_input_tokens":${num()},"cache_read_input_tokens":${num()},"output_tokens":${num()},"server_tool_use":{"web_search_requests":${num()},"web_fetch_requests":${num()}},"service_tier":${str()},"cache_creation":{"ephemeral_1h_input_tokens":${num()},"ephemeral_5m_input_tokens":${num()}},"inference_geo":${str()},"iterations":${pick(['[]', '[]', 'null', '[{"type":"compaction","input_tokens":1}]'])},"speed":${str()}}`,
+    (): string => `{ "input_tokens" : ${num()} , "output_tokens": ${num()}, "cache_creation": ${pick(['null', `{"ephemeral_5m_input_tokens":${num()}}`])}, "cache_creation_input_tokens":${num()}, "x":${num()} }`,
+  ];
+  const got = newUsageFields();
+  const before = templateReads.count;
+  let read = 0;
+  for (let k = 0; k < 6000; k++) {
+    const text = shapes[k < 3000 ? 0 : 1]!();
+    let parsed: Usage | undefined;
+    try {
+      parsed = JSON.parse(text) as Usage;
+    } catch {
+      parsed = undefined;
+    }
+    const b = Buffer.from(text, 'utf8');
+    if (scanUsage(b, 0, b.length, got) !== b.length) continue;
+    read++;
+    assert.notEqual(parsed, undefined, `the scanner accepted what JSON.parse rejects: ${text}`);
+    assert.ok(!(Array.isArray(parsed!.iterations) && parsed!.iterations.length > 0), `the scanner read a usage with steps: ${text}`);
+    assert.deepEqual({ ...got }, usageFields(parsed!), text);
+  }
+  const byTemplate = templateReads.count - before;
+  assert.ok(read > 1000 && byTemplate > 1000 && byTemplate < read, `read ${read}, by the template ${byTemplate}`);
 });
