@@ -7,6 +7,7 @@
  * so the caller parses that usage with JSON.parse. usage-scan.test.ts checks the two agree.
  */
 import { tokenLines, type Usage } from '../pricing/usage.js';
+import { COMMA, is, K_EMPTY_LIST, K_NULL, K_NUM, K_STR, keyAt, LBRACE, RBRACE, scalar, v, ws } from './json-bytes.js';
 
 export interface UsageFields {
   input: number;
@@ -41,104 +42,6 @@ export function usageFields(u: Usage, into: UsageFields = newUsageFields()): Usa
 
 export function newUsageFields(): UsageFields {
   return { input: 0, w5: 0, w1h: 0, read: 0, output: 0, web: 0, batch: false, fast: false, geo: null };
-}
-
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const LBRACE = 123;
-const RBRACE = 125;
-const LBRACKET = 91;
-const RBRACKET = 93;
-
-function ws(b: Uint8Array, i: number, end: number): number {
-  while (i < end) {
-    const c = b[i]!;
-    if (c === 32 || c === 10 || c === 13 || c === 9) i++;
-    else break;
-  }
-  return i;
-}
-
-/** Where a scanned value ended (`at`) and what it was. */
-const v = { at: 0, kind: 0, num: 0, s: 0, e: 0 };
-const K_NUM = 1;
-const K_NULL = 2;
-const K_STR = 3;
-const K_BOOL = 4;
-const K_EMPTY_LIST = 5;
-
-/** A plain JSON value at i: a non-negative integer, null, true, false, a short string without escapes, or `[]`. */
-function scalar(b: Uint8Array, i: number, end: number): boolean {
-  const c = b[i];
-  if (c === undefined) return false;
-  if (c >= 48 && c <= 57) {
-    let j = i + 1;
-    let x = c - 48;
-    if (c === 48 && j < end && b[j]! >= 48 && b[j]! <= 57) return false; // a leading zero is not JSON
-    while (j < end && b[j]! >= 48 && b[j]! <= 57) x = x * 10 + (b[j++]! - 48);
-    if (j - i > 15) return false; // beyond exact doubles: leave it to JSON.parse
-    const d = b[j];
-    if (d === 46 || d === 101 || d === 69) return false; // a fraction or an exponent
-    v.at = j;
-    v.kind = K_NUM;
-    v.num = x;
-    return true;
-  }
-  if (c === QUOTE) {
-    const stop = Math.min(end, i + 64);
-    for (let j = i + 1; j < stop; j++) {
-      const d = b[j]!;
-      if (d === QUOTE) {
-        v.at = j + 1;
-        v.kind = K_STR;
-        v.s = i + 1;
-        v.e = j;
-        return true;
-      }
-      if (d === BACKSLASH || d < 32) return false;
-    }
-    return false;
-  }
-  if (c === 110 && b[i + 1] === 117 && b[i + 2] === 108 && b[i + 3] === 108) {
-    v.at = i + 4;
-    v.kind = K_NULL;
-    return true;
-  }
-  if (c === 116 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101) {
-    v.at = i + 4;
-    v.kind = K_BOOL;
-    return true;
-  }
-  if (c === 102 && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101) {
-    v.at = i + 5;
-    v.kind = K_BOOL;
-    return true;
-  }
-  if (c === LBRACKET) {
-    const j = ws(b, i + 1, end);
-    if (b[j] !== RBRACKET) return false;
-    v.at = j + 1;
-    v.kind = K_EMPTY_LIST;
-    return true;
-  }
-  return false;
-}
-
-/** A key at i (a short string without escapes) and the colon after it: [start, end) of its bytes in v.s / v.e, v.at after the colon. */
-function keyAt(b: Uint8Array, i: number, end: number): boolean {
-  if (b[i] !== QUOTE || !scalar(b, i, end) || v.kind !== K_STR) return false;
-  const j = ws(b, v.at, end);
-  if (b[j] !== COLON) return false;
-  v.at = ws(b, j + 1, end);
-  return true;
-}
-
-function is(b: Uint8Array, s: number, e: number, k: Uint8Array): boolean {
-  if (e - s !== k.length) return false;
-  for (let x = 0; x < k.length; x++) if (b[s + x] !== k[x]) return false;
-  return true;
 }
 
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
