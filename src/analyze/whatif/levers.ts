@@ -5,7 +5,7 @@
 import type { Catalog, CatalogModel } from '../../pricing/catalog.js';
 import { priceResolved } from '../../pricing/cost.js';
 import { CHARS_PER_TOKEN_X10 } from '../../wire/tokens.js';
-import { BATCH, FAST, type Shapes } from './shapes.js';
+import { BATCH, FAST, TRUNCATED, type Shapes } from './shapes.js';
 
 export interface RoutingRule {
   /** Every response of the session at most this long... */
@@ -34,13 +34,13 @@ export function retokenize(tokens: number, from: CatalogModel, to: CatalogModel)
 }
 
 /** Whether routing would demote the session [start, end) of `s` (see routeSession), without changing it. */
-export function canRoute(s: Shapes, start: number, end: number, target: CatalogModel, rule: RoutingRule, truncated: (row: number) => boolean): boolean {
+export function canRoute(s: Shapes, start: number, end: number, target: CatalogModel, rule: RoutingRule): boolean {
   if (start >= end) return false;
   const limit = target.entry.context_window * rule.contextShare;
   for (let k = start; k < end; k++) {
     const m = s.modelOf(k);
     if (m === target || (s.flags[k]! & FAST) !== 0 || m.standard.input <= target.standard.input) return false;
-    if (s.output[k]! > rule.maxOutput || truncated(s.row[k]!)) return false;
+    if (s.output[k]! > rule.maxOutput || (s.flags[k]! & TRUNCATED) !== 0) return false;
     if (retokenize(s.prompt[k]!, m, target) > limit) return false;
   }
   return true;
@@ -50,8 +50,8 @@ export function canRoute(s: Shapes, start: number, end: number, target: CatalogM
  * Routing: a session is demoted whole (sticky, so no cache is thrown away mid-session) when every response was
  * short and none was truncated, and the target is cheaper. Returns true when it demoted.
  */
-export function routeSession(s: Shapes, start: number, end: number, target: CatalogModel, rule: RoutingRule, truncated: (row: number) => boolean): boolean {
-  if (!canRoute(s, start, end, target, rule, truncated)) return false;
+export function routeSession(s: Shapes, start: number, end: number, target: CatalogModel, rule: RoutingRule): boolean {
+  if (!canRoute(s, start, end, target, rule)) return false;
   const to = s.indexOf(target);
   for (let k = start; k < end; k++) {
     const from = s.modelOf(k);
@@ -82,11 +82,11 @@ export function batchSession(s: Shapes, start: number, end: number, deferrable: 
  * Output caps: max_tokens per model at a percentile of its observed (untruncated) output lengths. The map lists
  * models in the order they first appear; `byIndex` has the same caps by model index (Infinity: no cap).
  */
-export function outputCaps(s: Shapes, percentile: number, truncated: (row: number) => boolean): { caps: Map<CatalogModel, number>; byIndex: Float64Array } {
+export function outputCaps(s: Shapes, percentile: number): { caps: Map<CatalogModel, number>; byIndex: Float64Array } {
   const by: number[][] = [];
   const seen: number[] = [];
   for (let k = 0; k < s.size; k++) {
-    if (truncated(s.row[k]!)) continue;
+    if ((s.flags[k]! & TRUNCATED) !== 0) continue;
     const mi = s.model[k]!;
     let a = by[mi];
     if (!a) {
@@ -98,12 +98,39 @@ export function outputCaps(s: Shapes, percentile: number, truncated: (row: numbe
   const caps = new Map<CatalogModel, number>();
   const byIndex = new Float64Array(s.models.length).fill(Infinity);
   for (const mi of seen) {
-    const a = Float64Array.from(by[mi]!).sort(); // numeric order, natively
-    const cap = a[Math.min(a.length - 1, Math.ceil((percentile / 100) * a.length) - 1)] ?? 0;
+    const a = Float64Array.from(by[mi]!);
+    const at = Math.min(a.length - 1, Math.ceil((percentile / 100) * a.length) - 1);
+    const cap = at < 0 ? 0 : nth(a, at);
     caps.set(s.models[mi]!, cap);
     byIndex[mi] = cap;
   }
   return { caps, byIndex };
+}
+
+/** The k-th smallest value of `a` (what a[k] is once sorted), by selection (Hoare's), reordering `a`. */
+export function nth(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k] ?? 0;
 }
 
 export function capSession(s: Shapes, start: number, end: number, caps: Float64Array): number {

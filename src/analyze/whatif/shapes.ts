@@ -20,6 +20,8 @@ export const BATCH = 1;
 export const FAST = 2;
 /** The request actually wrote with the 1h TTL (more 1h than 5m write tokens). */
 export const TTL_1H = 4;
+/** The answer stopped at max_tokens. */
+export const TRUNCATED = 8;
 
 export class Shapes {
   /** The models shapes refer to (by index in `model`). */
@@ -40,7 +42,7 @@ export class Shapes {
   readonly web: Float64Array;
   readonly model: Int32Array;
   readonly geo: Int32Array;
-  /** BATCH, FAST, TTL_1H. */
+  /** BATCH, FAST, TTL_1H, TRUNCATED. */
   readonly flags: Uint8Array;
   /** Extra billed steps (compaction iterations), kept as they were; by shape index, for the few that have them. */
   readonly steps: Map<number, readonly UsageIteration[]>;
@@ -162,7 +164,7 @@ export function buildShapes(table: RecordTable, agg: Aggregate): { shapes: Shape
         }
       }
       s.geo[at] = gi;
-      s.flags[at] = (table.batch(i) ? BATCH : 0) | (table.fast(i) ? FAST : 0) | (w1h > w5 ? TTL_1H : 0);
+      s.flags[at] = (table.batch(i) ? BATCH : 0) | (table.fast(i) ? FAST : 0) | (w1h > w5 ? TTL_1H : 0) | (table.stopReason(i) === 'max_tokens' ? TRUNCATED : 0);
       if (table.hasSteps(i)) s.steps.set(at, table.steps(i));
     }
     runList.push([first, at]);

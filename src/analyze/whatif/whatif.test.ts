@@ -5,6 +5,7 @@ import { aggregate } from '../aggregate.js';
 import { addGenericRow } from '../generic.js';
 import { RecordTable } from '../record-table.js';
 import { testCatalog } from '../test-fixtures.js';
+import { nth } from './levers.js';
 import { whatIf } from './whatif.js';
 
 /*
@@ -135,4 +136,18 @@ test('what-if: request bodies decide the shared prefix by hashes, so a changed s
   const hashed = replay(rows(true));
   assert.equal(hashed.baseline, usdToPico('0.02175'));
   assert.match(hashed.engine, /block hashes \(src\/wire\/prefix\.ts\) for 2 requests/);
+});
+
+test('output caps: the selected percentile value is the one a full sort puts there', () => {
+  let seed = 11;
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  for (let round = 0; round < 300; round++) {
+    const a = Float64Array.from({ length: 1 + rand(400) }, () => rand(round % 3 === 0 ? 5 : 100_000));
+    const sorted = Float64Array.from(a).sort();
+    const k = rand(a.length);
+    assert.equal(nth(Float64Array.from(a), k), sorted[k]);
+  }
 });

@@ -99,7 +99,6 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   const routing = opts.routing ?? DEFAULT_ROUTING;
   const compression = opts.compression ?? DEFAULT_COMPRESSION;
   const capPct = opts.capPercentile ?? 99;
-  const truncated = (row: number): boolean => table.stopReason(row) === 'max_tokens';
   const deferrable = (row: number): boolean => table.deferrable(row);
   const actual = agg.totals.cost;
   const built = buildShapes(table, agg);
@@ -136,7 +135,7 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   };
 
   // routing
-  const routed = alone((s, start, end) => (target && routeSession(s, start, end, target, routing, truncated) ? end - start : 0));
+  const routed = alone((s, start, end) => (target && routeSession(s, start, end, target, routing) ? end - start : 0));
   const routingEntry = entry('routing', routed.cost,
     target
       ? `Whole sessions moved to ${target.entry.id} when every response was at most ${routing.maxOutput} output tokens, none truncated, and every prompt fit in ${Math.round(routing.contextShare * 100)}% of its context window; token counts converted between tokenizers by characters per token; quality not checked.`
@@ -151,7 +150,7 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
     { requests_batched: batched.changed, share: pct(batched.changed, requests) });
 
   // output caps
-  const caps = outputCaps(shapes, capPct, truncated);
+  const caps = outputCaps(shapes, capPct);
   const capped = alone((s, start, end) => capSession(s, start, end, caps.byIndex));
   const output = entry('output_caps', capped.cost,
     `max_tokens per model at the p${capPct} of its observed untruncated output lengths; answers longer than the cap stop there and the cut tokens are assumed unneeded (run-away output); later prompts not shortened.`,
@@ -185,9 +184,9 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
     afterEach.push({ lever, cost: actual - (baseline - replayed) });
   };
   step('caching', () => 0);
-  step('routing', (s, start, end) => (target && routeSession(s, start, end, target, routing, truncated) ? 1 : 0));
+  step('routing', (s, start, end) => (target && routeSession(s, start, end, target, routing) ? 1 : 0));
   step('compression', (s, start, end) => compressSession(s, start, end, compression, target, fee));
-  const capsAll = outputCaps(all, capPct, truncated);
+  const capsAll = outputCaps(all, capPct);
   step('output_caps', (s, start, end) => capSession(s, start, end, capsAll.byIndex));
   step('batching', (s, start, end) => batchSession(s, start, end, deferrable));
   const combined = entry('combined', replayed, 'All five levers in one replay (routing, compression, output caps and batching applied to the same requests, priced with adaptive caching): interactions counted, not a sum of the lines above.');
