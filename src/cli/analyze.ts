@@ -63,13 +63,16 @@ export const analyzeCommand: Command = {
     const progress = io.stderr.isTTY === true && !bool(args, 'json') ? progressBar(io.stderr) : null;
     const paths = args.positionals;
     // The price catalog (and its schema library) loads while worker threads start, before the main thread reads;
-    // with bad price overrides the reading stops.
+    // with bad price overrides the reading stops. The what-if replay and the reports load then too.
     const abort = new AbortController();
     let catalog: Catalog | undefined;
     let catalogError: unknown;
+    const later = Promise.all([import('../analyze/whatif/whatif.js'), import('../analyze/report-json.js'), import('../analyze/report-text.js'), import('../analyze/report-html.js')]);
+    later.catch(() => undefined); // awaited below
     const loadPrices = async (): Promise<void> => {
       try {
         catalog ??= (await import('../pricing/catalog.js')).loadCatalog({ overrides: config['pricing'] });
+        await later;
       } catch (err) {
         catalogError = err;
         abort.abort();
@@ -91,12 +94,7 @@ export const analyzeCommand: Command = {
     progress?.done();
     if (catalog === undefined) await loadPrices(); // no Claude Code logs among the sources
     if (catalogError !== undefined || catalog === undefined) throw catalogError;
-    const [{ whatIf }, { reportJson }, { reportText }, { reportHtml }] = await Promise.all([
-      import('../analyze/whatif/whatif.js'),
-      import('../analyze/report-json.js'),
-      import('../analyze/report-text.js'),
-      import('../analyze/report-html.js'),
-    ]);
+    const [{ whatIf }, { reportJson }, { reportText }, { reportHtml }] = await later;
     const agg = aggregate(table, catalog, { by: (str(args, 'by') ?? 'day') as GroupBy, ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), topSessions: int(args, 'top') ?? 10 });
     const report: Report = { sources: stats, agg, whatif: whatIf(table, agg, catalog) };
     if (source === 'admin-api') {

@@ -65,6 +65,12 @@ export function routeSession(s: Shapes, start: number, end: number, target: Cata
   return true;
 }
 
+/** Whether batchSession would batch a request of the session, without changing it. */
+export function mayBatch(s: Shapes, start: number, end: number, deferrable: (row: number) => boolean): boolean {
+  for (let k = start; k < end; k++) if ((s.flags[k]! & (BATCH | FAST)) === 0 && deferrable(s.row[k]!)) return true;
+  return false;
+}
+
 /** Batching: requests tagged or ruled deferrable go through the Batches API (fast mode cannot be batched). */
 export function batchSession(s: Shapes, start: number, end: number, deferrable: (row: number) => boolean): number {
   let n = 0;

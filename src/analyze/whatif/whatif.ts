@@ -13,10 +13,12 @@ import type { Aggregate } from '../aggregate.js';
 import type { RecordTable } from '../record-table.js';
 import {
   batchSession,
+  canRoute,
   capSession,
   compressSession,
   DEFAULT_COMPRESSION,
   DEFAULT_ROUTING,
+  mayBatch,
   outputCaps,
   routeSession,
   routingTarget,
@@ -121,11 +123,15 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
 
   // One lever alone: on a copy of the shapes, only the sessions it changes are replayed, and their cost swapped
   // for the one observed (a replay's cost is a sum over sessions, so the unchanged ones cancel out exactly).
-  const alone = (change: (s: Shapes, start: number, end: number) => number): { cost: Pico; changed: number } => {
-    const copy = shapes.clone();
+  // `mayChange` is a cheap necessary condition for the lever to change a session: with no session in question,
+  // the shapes are not even copied.
+  const alone = (mayChange: (s: Shapes, start: number, end: number) => boolean, change: (s: Shapes, start: number, end: number) => number): { cost: Pico; changed: number } => {
+    let copy: Shapes | null = null;
     let cost = baseline;
     let changed = 0;
-    copy.runs.forEach(([start, end], k) => {
+    shapes.runs.forEach(([start, end], k) => {
+      if (!mayChange(shapes, start, end)) return;
+      copy ??= shapes.clone();
       const n = change(copy, start, end);
       if (n === 0) return;
       changed += n;
@@ -135,7 +141,10 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
   };
 
   // routing
-  const routed = alone((s, start, end) => (target && routeSession(s, start, end, target, routing) ? end - start : 0));
+  const routed = alone(
+    (s, start, end) => target !== null && canRoute(s, start, end, target, routing),
+    (s, start, end) => (target && routeSession(s, start, end, target, routing) ? end - start : 0),
+  );
   const routingEntry = entry('routing', routed.cost,
     target
       ? `Whole sessions moved to ${target.entry.id} when every response was at most ${routing.maxOutput} output tokens, none truncated, and every prompt fit in ${Math.round(routing.contextShare * 100)}% of its context window; token counts converted between tokenizers by characters per token; quality not checked.`
@@ -143,7 +152,10 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
     { target: target?.entry.id ?? null, requests_demoted: routed.changed, share: pct(routed.changed, requests) });
 
   // batching
-  const batched = alone((s, start, end) => batchSession(s, start, end, deferrable));
+  const batched = alone(
+    (s, start, end) => mayBatch(s, start, end, deferrable),
+    (s, start, end) => batchSession(s, start, end, deferrable),
+  );
   const batching = entry('batching', batched.cost,
     'Requests tagged or ruled deferrable (tag defer=…, or a record marked deferrable) priced at Batch API rates (50% off every line), cache behaviour unchanged (batch cache hits are best-effort); ' +
       (batched.changed === 0 ? 'none of this traffic was marked deferrable (interactive sessions such as Claude Code are not).' : 'the rest needed an interactive answer.'),
@@ -151,13 +163,19 @@ export function whatIf(table: RecordTable, agg: Aggregate, catalog: Catalog, opt
 
   // output caps
   const caps = outputCaps(shapes, capPct);
-  const capped = alone((s, start, end) => capSession(s, start, end, caps.byIndex));
+  const capped = alone(
+    () => true,
+    (s, start, end) => capSession(s, start, end, caps.byIndex),
+  );
   const output = entry('output_caps', capped.cost,
     `max_tokens per model at the p${capPct} of its observed untruncated output lengths; answers longer than the cap stop there and the cut tokens are assumed unneeded (run-away output); later prompts not shortened.`,
     { caps: [...caps.caps].map(([m, c]) => `${m.entry.id}=${c}`).join(', '), answers_cut: capped.changed });
 
   // compression
-  const compressed = alone((s, start, end) => compressSession(s, start, end, compression, target, fee));
+  const compressed = alone(
+    () => true,
+    (s, start, end) => compressSession(s, start, end, compression, target, fee),
+  );
   const compressionEntry = entry('compression', compressed.cost,
     `When a prompt passes ${compression.triggerTokens} tokens, history older than the last ${compression.keepTurns} requests is replaced by a ${compression.summaryTokens}-token summary written by ${target?.entry.id ?? 'the same model'} (its input uncached); the cache breaks after tools + system at that request and is written again.`,
     { compactions: compressed.changed });
