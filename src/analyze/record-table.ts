@@ -12,11 +12,11 @@ import { KeyIndex, keyFromString, type Key } from './key-index.js';
 import { newUsageFields, usageFields, type UsageFields } from './usage-scan.js';
 
 const NO_STEPS: readonly UsageIteration[] = Object.freeze([]);
-const F_BATCH = 1;
-const F_FAST = 2;
+export const F_BATCH = 1;
+export const F_FAST = 2;
 const F_DEFERRABLE = 4;
 /** The row kept its usage object for extra billed steps. */
-const F_STEPS = 8;
+export const F_STEPS = 8;
 
 /** Rarely present parts of a row, kept as objects. */
 interface Extra {
@@ -40,23 +40,23 @@ export interface SerializedTable {
 }
 
 // Numeric columns, in one Float64Array with stride NUMS.
-const TS = 0;
-const INPUT = 1;
-const W5 = 2;
-const W1H = 3;
-const READ = 4;
-const OUTPUT = 5;
-const WEB = 6;
+export const TS = 0;
+export const INPUT = 1;
+export const W5 = 2;
+export const W1H = 3;
+export const READ = 4;
+export const OUTPUT = 5;
+export const WEB = 6;
 const MAXTOK = 7;
-const NUMS = 8;
+export const NUMS = 8;
 // String columns (interned ids, -1 = null), one Int32Array with stride IDS.
-const MODEL = 0;
-const SESSION = 1;
+export const MODEL = 0;
+export const SESSION = 1;
 const PROJECT = 2;
-const STOP = 3;
+export const STOP = 3;
 const KEY = 4;
-const GEO = 5;
-const IDS = 6;
+export const GEO = 5;
+export const IDS = 6;
 
 export class RecordTable {
   size = 0;
@@ -182,6 +182,7 @@ export class RecordTable {
     ids[s + GEO] = this.internAt(GEO, u.geo);
     this.flags[row] = (u.batch ? F_BATCH : 0) | (u.fast ? F_FAST : 0) | (deferrable ? F_DEFERRABLE : 0) | (steps ? F_STEPS : 0);
     if (steps || body) {
+      if (body) this.bodies++;
       this.extra.set(row, { ...(steps ? { usage: steps } : {}), ...(tags ? { tags } : {}), ...(body ? { body } : {}) });
     } else if (tags) {
       if (tags !== this.lastTags) {
@@ -191,6 +192,23 @@ export class RecordTable {
       this.extra.set(row, this.lastTagsExtra!);
     }
   }
+
+  /**
+   * The columns themselves (rows at stride NUMS and IDS, offsets exported above), for a loop that passes over every
+   * row once: while such code is still cold, a method call per field costs more than the work.
+   */
+  columns(): { readonly nums: Float64Array; readonly ids: Int32Array; readonly flags: Uint8Array } {
+    return { nums: this.nums, ids: this.ids, flags: this.flags };
+  }
+  /** The interned id of a string, -1 when no row has it. */
+  idOf(s: string): number {
+    return this.stringIds.get(s) ?? -1;
+  }
+  /** Whether any row has a request body. */
+  get hasBodies(): boolean {
+    return this.bodies > 0;
+  }
+  private bodies = 0;
 
   ts(i: number): number {
     return this.nums[i * NUMS + TS] ?? 0;
@@ -383,7 +401,10 @@ export class RecordTable {
       }
       this.flags[row] = flags[i] ?? 0;
       const x = extra.get(i);
-      if (x) this.extra.set(row, x);
+      if (x) {
+        if (x.body) this.bodies++;
+        this.extra.set(row, x);
+      }
     }
   }
 }

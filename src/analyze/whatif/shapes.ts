@@ -13,7 +13,7 @@ import type { Pico } from '../../pricing/money.js';
 import type { UsageIteration } from '../../pricing/usage.js';
 import type { PrefixAnalysis } from '../../wire/prefix.js';
 import type { Aggregate } from '../aggregate.js';
-import type { RecordTable } from '../record-table.js';
+import { F_BATCH, F_FAST, F_STEPS, GEO, IDS, INPUT, NUMS, OUTPUT, READ, STOP, TS, W1H, W5, WEB, type RecordTable } from '../record-table.js';
 import { prefixOf, sharedTokens } from './shared-prefix.js';
 
 export const BATCH = 1;
@@ -115,7 +115,13 @@ export function buildShapes(table: RecordTable, agg: Aggregate): { shapes: Shape
   const n = order.length;
   const runList: [number, number][] = [];
   const s = new Shapes(n, runList);
-  const geoIds = new Map<string, number>();
+  // One pass over every row: the table's columns are read directly (the code runs once, mostly still cold).
+  const { nums, ids, flags } = table.columns();
+  const maxTokens = table.idOf('max_tokens');
+  const withBodies = table.hasBodies;
+  const geoIndex = new Map<number, number>();
+  const { row, ts, prompt: prompts, shared: shareds, tail, output, web, model: models, geo, flags: shapeFlags } = s;
+  const rowModel = agg.rowModel;
   let bodies = 0;
   let lastModel: CatalogModel | undefined;
   let lastIndex = -1;
@@ -126,15 +132,16 @@ export function buildShapes(table: RecordTable, agg: Aggregate): { shapes: Shape
     let prevPrefix: PrefixAnalysis | null = null;
     for (let k = start; k < end; k++, at++) {
       const i = order[k]!;
-      const input = table.input(i);
-      const w5 = table.write5m(i);
-      const w1h = table.write1h(i);
-      const read = table.read(i);
-      const model = agg.rowModel[i]!;
+      const o = i * NUMS;
+      const input = nums[o + INPUT]!;
+      const w5 = nums[o + W5]!;
+      const w1h = nums[o + W1H]!;
+      const read = nums[o + READ]!;
+      const model = rowModel[i]!;
       const prompt = input + w5 + w1h + read;
-      const body = table.body(i);
       // With the request body: the prefix shared with the previous request, by block hashes. Without: a prompt
       // that grew shares the whole previous prompt; one that shrank shares what the API reported reading.
+      const body = withBodies ? table.body(i) : null;
       const prefix = body ? prefixOf(body, model) : null;
       const byHash = prefix && prevPrefix ? sharedTokens(prevPrefix, prefix, prompt) : null;
       const shared = Math.min(prompt, Math.max(byHash ?? (prevPrompt >= 0 && prompt >= prevPrompt ? prevPrompt : 0), read));
@@ -145,27 +152,28 @@ export function buildShapes(table: RecordTable, agg: Aggregate): { shapes: Shape
         lastModel = model;
         lastIndex = s.indexOf(model);
       }
-      s.row[at] = i;
-      s.ts[at] = table.ts(i);
-      s.prompt[at] = prompt;
-      s.shared[at] = shared;
-      s.tail[at] = input;
-      s.output[at] = table.output(i);
-      s.web[at] = table.webSearches(i);
-      s.model[at] = lastIndex;
-      const g = table.geo(i);
+      row[at] = i;
+      ts[at] = nums[o + TS]!;
+      prompts[at] = prompt;
+      shareds[at] = shared;
+      tail[at] = input;
+      output[at] = nums[o + OUTPUT]!;
+      web[at] = nums[o + WEB]!;
+      models[at] = lastIndex;
+      const g = ids[i * IDS + GEO]!;
       let gi = -1;
-      if (g) {
-        gi = geoIds.get(g) ?? -1;
+      if (g >= 0) {
+        gi = geoIndex.get(g) ?? -1;
         if (gi < 0) {
           gi = s.geos.length;
-          s.geos.push(g);
-          geoIds.set(g, gi);
+          s.geos.push(table.str(g)!);
+          geoIndex.set(g, gi);
         }
       }
-      s.geo[at] = gi;
-      s.flags[at] = (table.batch(i) ? BATCH : 0) | (table.fast(i) ? FAST : 0) | (w1h > w5 ? TTL_1H : 0) | (table.stopReason(i) === 'max_tokens' ? TRUNCATED : 0);
-      if (table.hasSteps(i)) s.steps.set(at, table.steps(i));
+      geo[at] = gi;
+      const f = flags[i]!;
+      shapeFlags[at] = (f & F_BATCH ? BATCH : 0) | (f & F_FAST ? FAST : 0) | (w1h > w5 ? TTL_1H : 0) | (maxTokens >= 0 && ids[i * IDS + STOP] === maxTokens ? TRUNCATED : 0);
+      if (f & F_STEPS) s.steps.set(at, table.steps(i));
     }
     runList.push([first, at]);
   }
