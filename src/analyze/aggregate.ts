@@ -9,7 +9,7 @@ import type { Pico } from '../pricing/money.js';
 import type { TokenLines } from '../pricing/usage.js';
 import { linearPricing, usageOf, writePremium, type ClassSum, type PriceClass } from './price-class.js';
 import { wastedWrites } from './wasted-writes.js';
-import type { RecordTable } from './record-table.js';
+import { F_BATCH, F_FAST, F_STEPS, GEO, IDS, INPUT, MODEL, NUMS, OUTPUT, READ, SESSION, STOP, TS, W1H, W5, WEB, type RecordTable } from './record-table.js';
 import { sessionRuns, type SessionRuns } from './sessions.js';
 
 export const GROUP_BY = ['day', 'week', 'month', 'model', 'session', 'project', 'key', 'tag'] as const;
@@ -124,10 +124,15 @@ export function cacheHitRate(t: TokenLines): number | null {
 const DAY = 86_400_000;
 const dayNames = new Map<number, string>();
 /** The UTC date of an epoch-ms time, "2026-11-17" (memoised per day: called for every row). */
+let lastDay = NaN;
+let lastDayName = '';
 export function dayKey(ts: number): string {
   const d = Math.floor(ts / DAY);
+  if (d === lastDay) return lastDayName;
+  lastDay = d;
   let s = dayNames.get(d);
   if (s === undefined) dayNames.set(d, (s = new Date(d * DAY).toISOString().slice(0, 10)));
+  lastDayName = s;
   return s;
 }
 /** ISO week, named by its Monday (UTC). */
@@ -210,10 +215,14 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
     if (!b) m.set(k, (b = newBucket(k)));
     return b;
   };
+  // One pass over every row: the table's columns are read directly (the code runs once, mostly still cold).
+  const { nums, ids, flags } = table.columns();
+  const maxTokens = table.idOf('max_tokens');
   const classOf = (i: number): PriceClass | null => {
-    const modelId = table.modelId(i);
-    const bits = (table.batch(i) ? 2 : 0) + (table.fast(i) ? 1 : 0);
-    const geo = table.geoId(i);
+    const modelId = ids[i * IDS + MODEL]!;
+    const f = flags[i]!;
+    const bits = (f & F_BATCH ? 2 : 0) + (f & F_FAST ? 1 : 0);
+    const geo = ids[i * IDS + GEO]!;
     if (modelId === lastModelId && bits === lastBits && geo === lastGeo) return lastClass;
     const k = `${modelId}\u0000${bits}\u0000${geo}`;
     let c = k === lastClassKey ? lastClass : classes.get(k);
@@ -247,7 +256,8 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
   };
 
   for (let i = 0; i < table.size; i++) {
-    const ts = table.ts(i);
+    const o = i * NUMS;
+    const ts = nums[o + TS]!;
     if (opts.since !== undefined && ts < opts.since) continue;
     if (opts.until !== undefined && ts >= opts.until) continue;
     const cls = classOf(i);
@@ -266,7 +276,7 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
       continue;
     }
     // A row summed with its class is priced with the cell; any other is priced now, on its own.
-    const summed = cls.linear && !table.hasSteps(i);
+    const summed = cls.linear && (flags[i]! & F_STEPS) === 0;
     let priced: PricedUsage | null = null;
     if (!summed) {
       try {
@@ -284,7 +294,7 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
     if (first === null || ts < first) first = ts;
     if (last === null || ts > last) last = ts;
     const day = dayKey(ts);
-    const session = table.session(i) ?? '(none)';
+    const session = table.str(ids[i * IDS + SESSION]!) ?? '(none)';
     const model = cls.m.entry.id;
     const group = groupOf(table, i, by, model, day);
     let cell: Cell | null = lastCell;
@@ -297,7 +307,7 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
     rowCell[i] = cell;
     const b = cell.acc;
     b.requests++;
-    if (table.stopReason(i) === 'max_tokens') b.truncations++;
+    if (maxTokens >= 0 && ids[i * IDS + STOP] === maxTokens) b.truncations++;
     if (priced !== null) {
       b.cost += priced.total;
       addInto(b.breakdown, priced.breakdown);
@@ -305,12 +315,12 @@ export function aggregate(table: RecordTable, catalog: Catalog, opts: AggregateO
       b.webSearches += priced.webSearches;
       continue;
     }
-    const input = table.input(i);
-    const w5 = table.write5m(i);
-    const w1h = table.write1h(i);
-    const read = table.read(i);
-    const output = table.output(i);
-    const web = table.webSearches(i);
+    const input = nums[o + INPUT]!;
+    const w5 = nums[o + W5]!;
+    const w1h = nums[o + W1H]!;
+    const read = nums[o + READ]!;
+    const output = nums[o + OUTPUT]!;
+    const web = nums[o + WEB]!;
     const t = b.tokens;
     t.input += input;
     t.cache_write_5m += w5;
