@@ -1,8 +1,8 @@
 /**
  * The Claude Code log source: finds the log folders (CLAUDE_CONFIG_DIR, several comma-separated allowed, else
  * ~/.claude/projects and $XDG_CONFIG_HOME/claude/projects), every `*.jsonl` under them (subagent logs included),
- * parses them (in worker threads when there is enough to read) and dedupes one API response written as several
- * lines on (message.id, requestId).
+ * parses them (with worker threads when there is enough to read; the result is the same for any thread count)
+ * and dedupes one API response written as several lines on (message.id, requestId).
  *
  * Dedupe rule (record-table.ts): of the lines sharing a key, the one with the most output tokens is kept. Claude
  * Code writes one line per content block, the first ones with the message_start output count, so the largest is
@@ -47,7 +47,7 @@ export interface ReadOptions {
   readonly jobs?: number;
   /** Below this many bytes, parse on the main thread (starting workers costs more than it saves). */
   readonly parallelAbove?: number;
-  /** Called after each file (main-thread parsing) or each worker (parallel), with bytes done and total. */
+  /** Called after each file is read (by whichever thread), with bytes done and total. */
   readonly onProgress?: (done: number, total: number) => void;
   /** Epoch ms: files last written before this cannot hold a newer line and are not read. */
   readonly since?: number;
