@@ -15,14 +15,21 @@ export interface SessionRuns {
  */
 export function sessionRuns(table: RecordTable, rows: readonly number[]): SessionRuns {
   // Sessions are interned ids (-1 for none): count rows per id, offset + 1 so "none" is slot 0 and comes first.
+  // (indexed loops: run once, while still cold, `for...of` makes an iterator result per row)
+  const n = rows.length;
+  const session = new Int32Array(n);
   let maxId = -1;
-  for (const i of rows) maxId = Math.max(maxId, table.sessionId(i));
+  for (let k = 0; k < n; k++) {
+    const id = table.sessionId(rows[k]!);
+    session[k] = id;
+    if (id > maxId) maxId = id;
+  }
   const starts = new Int32Array(maxId + 3);
-  for (const i of rows) starts[table.sessionId(i) + 2]!++;
+  for (let k = 0; k < n; k++) starts[session[k]! + 2]!++;
   for (let s = 1; s < starts.length; s++) starts[s]! += starts[s - 1]!;
-  const order = new Int32Array(rows.length);
+  const order = new Int32Array(n);
   const at = starts.slice(0, maxId + 2);
-  for (const i of rows) order[at[table.sessionId(i) + 1]!++] = i;
+  for (let k = 0; k < n; k++) order[at[session[k]! + 1]!++] = rows[k]!;
   const runs: [number, number][] = [];
   for (let s = 0; s <= maxId + 1; s++) {
     const start = starts[s]!;
