@@ -89,22 +89,26 @@ export function batchSession(s: Shapes, start: number, end: number, deferrable: 
  * models in the order they first appear; `byIndex` has the same caps by model index (Infinity: no cap).
  */
 export function outputCaps(s: Shapes, percentile: number): { caps: Map<CatalogModel, number>; byIndex: Float64Array } {
-  const by: number[][] = [];
+  // Counted first, then each model's lengths into an array of its own size (no growing lists).
+  const { flags, model, output } = s;
+  const counts = new Int32Array(s.models.length);
   const seen: number[] = [];
   for (let k = 0; k < s.size; k++) {
-    if ((s.flags[k]! & TRUNCATED) !== 0) continue;
-    const mi = s.model[k]!;
-    let a = by[mi];
-    if (!a) {
-      by[mi] = a = [];
-      seen.push(mi);
-    }
-    a.push(s.output[k]!);
+    if ((flags[k]! & TRUNCATED) !== 0) continue;
+    const mi = model[k]!;
+    if (counts[mi]!++ === 0) seen.push(mi);
+  }
+  const by = Array.from(counts, (n) => new Float64Array(n));
+  const filled = new Int32Array(s.models.length);
+  for (let k = 0; k < s.size; k++) {
+    if ((flags[k]! & TRUNCATED) !== 0) continue;
+    const mi = model[k]!;
+    by[mi]![filled[mi]!++] = output[k]!;
   }
   const caps = new Map<CatalogModel, number>();
   const byIndex = new Float64Array(s.models.length).fill(Infinity);
   for (const mi of seen) {
-    const a = Float64Array.from(by[mi]!);
+    const a = by[mi]!;
     const at = Math.min(a.length - 1, Math.ceil((percentile / 100) * a.length) - 1);
     const cap = at < 0 ? 0 : nth(a, at);
     caps.set(s.models[mi]!, cap);
