@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const own = (k: Key): Key => ({ bytes: k.bytes.slice(0, k.len), len: k.len });
+const own = (k: Key): Key => ({ bytes: k.bytes.slice(k.start, k.start + k.len), start: 0, len: k.len });
 
 test('key index: finds exactly the keys that are the same string (ASCII, non-ASCII, lone surrogates), through growth', () => {
   const index = new KeyIndex();
@@ -34,7 +34,7 @@ test('key index: finds exactly the keys that are the same string (ASCII, non-ASC
 
 test('key index: a key read from a line\'s bytes is the key of the same strings', () => {
   const line = Buffer.from('"msg_01ab" "req_9z"', 'latin1');
-  const fromBytes: Key = { bytes: new Uint8Array(8), len: 0 };
+  const fromBytes: Key = { bytes: new Uint8Array(8), start: 0, len: 0 };
   assert.equal(keyFromBytes(line, 1, 9, 12, 18, fromBytes), true);
   assert.deepEqual(own(fromBytes), own(keyFromString('msg_01ab\u0000req_9z')));
   // a byte past ASCII: left to the strings

@@ -8,13 +8,14 @@
  * the same string, whichever way the key arrived.
  */
 
-/** The key being looked up or added: `bytes[0, len)`. One scratch object, filled by the `key...` functions. */
+/** The key being looked up or added: `bytes[start, start + len)`. One scratch object, filled by the `key...` functions (start 0). */
 export interface Key {
   bytes: Uint8Array;
+  start: number;
   len: number;
 }
 
-export const scratchKey: Key = { bytes: new Uint8Array(256), len: 0 };
+export const scratchKey: Key = { bytes: new Uint8Array(256), start: 0, len: 0 };
 
 function room(k: Key, n: number): void {
   if (k.bytes.length < n) k.bytes = new Uint8Array(Math.max(n, k.bytes.length * 2));
@@ -32,6 +33,7 @@ export function keyFromString(s: string, k: Key = scratchKey): Key {
   if (ascii) {
     room(k, s.length);
     for (let i = 0; i < s.length; i++) k.bytes[i] = s.charCodeAt(i);
+    k.start = 0;
     k.len = s.length;
     return k;
   }
@@ -42,6 +44,7 @@ export function keyFromString(s: string, k: Key = scratchKey): Key {
     k.bytes[1 + 2 * i] = c & 0xff;
     k.bytes[2 + 2 * i] = c >>> 8;
   }
+  k.start = 0;
   k.len = 1 + 2 * s.length;
   return k;
 }
@@ -66,6 +69,7 @@ export function keyFromBytes(buf: Uint8Array, as: number, ae: number, bs: number
     if (c > 127) return false;
     out[j++] = c;
   }
+  k.start = 0;
   k.len = n;
   return true;
 }
@@ -93,7 +97,7 @@ export class KeyIndex {
 
   /** The row stored under key `k`, or -1. */
   find(k: Key): number {
-    const h = hashOf(k.bytes, 0, k.len);
+    const h = hashOf(k.bytes, k.start, k.len);
     this.lastHash = h;
     const mask = this.slots.length - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
@@ -109,7 +113,8 @@ export class KeyIndex {
     const a = this.arena;
     const s = this.start[e]!;
     const b = k.bytes;
-    for (let i = 0; i < len; i++) if (a[s + i] !== b[i]) return false;
+    const ks = k.start;
+    for (let i = 0; i < len; i++) if (a[s + i] !== b[ks + i]) return false;
     return true;
   }
 
@@ -124,7 +129,10 @@ export class KeyIndex {
       a.set(this.arena.subarray(0, this.used));
       this.arena = a;
     }
-    this.arena.set(k.bytes.subarray(0, k.len), this.used);
+    // a byte loop: keys are short, and a subarray + set per key costs more than the copy
+    const arena = this.arena;
+    const b = k.bytes;
+    for (let x = 0, from = k.start, to = this.used; x < k.len; x++) arena[to + x] = b[from + x]!;
     this.start[e] = this.used;
     this.len[e] = k.len;
     this.used += k.len;

@@ -366,13 +366,14 @@ export class RecordTable {
     const into = this.nums;
     const intoIds = this.ids;
     const keyBytes = new Uint8Array(t.keyBytes);
-    const key: Key = { bytes: keyBytes, len: 0 };
+    const key: Key = { bytes: keyBytes, start: 0, len: 0 };
     let at = 0;
     for (let i = 0; i < t.size; i++) {
       const len = lens[i] ?? -1;
       if (len >= 0) {
-        key.bytes = keyBytes.subarray(at, (at += len));
+        key.start = at;
         key.len = len;
+        at += len;
       }
       const output = nums[i * NUMS + OUTPUT] ?? 0;
       let row = this.size;
