@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { loadCatalog } from '../src/pricing/catalog.js';
+import { loadCatalog } from '../src/pricing/catalog-load.js';
 import { priceUsage } from '../src/pricing/cost.js';
 import { picoToUsd, type Pico } from '../src/pricing/money.js';
 import type { Usage } from '../src/pricing/usage.js';

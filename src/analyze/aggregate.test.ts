@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCatalog, type Catalog } from '../pricing/catalog.js';
+import type { Catalog } from '../pricing/catalog.js';
+import { loadCatalog } from '../pricing/catalog-load.js';
 import { addBreakdowns, CostError, priceUsage, ZERO_BREAKDOWN, type CostBreakdown } from '../pricing/cost.js';
 import type { Pico } from '../pricing/money.js';
 import type { Usage } from '../pricing/usage.js';

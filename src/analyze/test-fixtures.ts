@@ -1,6 +1,7 @@
 /** Test helpers: where the fixture logs are (from src/ under tsx, or from dist/ compiled), and a fixed price catalog. */
 import { fileURLToPath } from 'node:url';
-import { loadCatalog, type Catalog } from '../pricing/catalog.js';
+import type { Catalog } from '../pricing/catalog.js';
+import { loadCatalog } from '../pricing/catalog-load.js';
 
 export function fixturePath(rel: string): string {
   const here = new URL(import.meta.url);

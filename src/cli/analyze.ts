@@ -71,7 +71,7 @@ export const analyzeCommand: Command = {
     later.catch(() => undefined); // awaited below
     const loadPrices = async (): Promise<void> => {
       try {
-        catalog ??= (await import('../pricing/catalog.js')).loadCatalog({ overrides: config['pricing'] });
+        catalog ??= await (await import('../pricing/catalog.js')).catalogWithOverrides(config['pricing']);
         await later;
       } catch (err) {
         catalogError = err;

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { configPath, loadConfigFile } from '../config.js';
 import { cacheForensics, hitRate, wasteRate, type CacheStats } from '../levers/cache-forensics.js';
-import { loadCatalog } from '../pricing/catalog.js';
+import { catalogWithOverrides } from '../pricing/catalog.js';
 import { formatUsd, picoToUsd } from '../pricing/money.js';
 import { isPostgresUrl, openStore } from '../store/open.js';
 import type { RecordQuery } from '../store/record.js';
@@ -72,7 +72,7 @@ export const cacheCommand: Command = {
     const limit = int(args, 'limit') ?? 20;
     if (limit < 1) throw new UsageError('cache: --limit must be at least 1');
     const session = str(args, 'session');
-    const catalog = loadCatalog({ overrides: loadConfigFile(configPath(str(args, 'config'), io.env))['pricing'] });
+    const catalog = await catalogWithOverrides(loadConfigFile(configPath(str(args, 'config'), io.env))['pricing']);
     const store = await openStore(db);
     let records;
     try {

@@ -1,5 +1,5 @@
 /** `clawback calc`: the bill for one request's usage, line by line. */
-import { loadCatalog, UnknownModelError } from '../pricing/catalog.js';
+import { catalogWithOverrides, UnknownModelError } from '../pricing/catalog.js';
 import { CostError, priceUsage, type PricedUsage } from '../pricing/cost.js';
 import { formatUsd, formatUsdExact, picoToUsd, type Pico } from '../pricing/money.js';
 import { configPath, loadConfigFile } from '../config.js';
@@ -96,7 +96,7 @@ export const calcCommand: Command = {
     const input = required('input', int(args, 'input'));
     const output = required('output', int(args, 'output'));
     if (bool(args, 'fast') && bool(args, 'batch')) throw new UsageError('calc: --fast and --batch cannot be combined (fast mode is not available with the Batch API)');
-    const catalog = loadCatalog({ overrides: loadConfigFile(configPath(str(args, 'config'), io.env))['pricing'] });
+    const catalog = await catalogWithOverrides(loadConfigFile(configPath(str(args, 'config'), io.env))['pricing']);
     const w5 = int(args, 'cache-write-5m') ?? 0;
     const w1 = int(args, 'cache-write-1h') ?? 0;
     const geo = str(args, 'geo');

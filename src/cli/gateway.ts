@@ -1,7 +1,7 @@
 /** `clawback gateway`: run the metering proxy until SIGTERM/SIGINT (which flush the store before exit). */
 import { configPath, loadConfigFile } from '../config.js';
 import { createDefaultPlanner } from '../levers/defaults.js';
-import { loadCatalog } from '../pricing/catalog.js';
+import { catalogWithOverrides } from '../pricing/catalog.js';
 import type { GatewayOptions } from '../gateway/server.js';
 import { startMonitoredGateway } from '../monitor/start.js';
 import { bool, int, str, type FlagSpec } from './args.js';
@@ -36,7 +36,7 @@ export const gatewayCommand: Command = {
     const opts: { -readonly [K in keyof GatewayOptions]: GatewayOptions[K] } = {
       config,
       env: io.env,
-      catalog: loadCatalog({ overrides: config['pricing'] }),
+      catalog: await catalogWithOverrides(config['pricing']),
       // The levers: caching on (it cannot change an answer), routing and output budgets in observe mode unless the
       // config's "levers" section says otherwise.
       planner: createDefaultPlanner(config),

@@ -1,5 +1,5 @@
 /** `clawback prices`: the price catalog in force (shipped data plus the config file's overrides). */
-import { loadCatalog, type Catalog } from '../pricing/catalog.js';
+import { catalogWithOverrides, type Catalog } from '../pricing/catalog.js';
 import type { ModelEntry, PriceSet } from '../pricing/catalog-schema.js';
 import { formatUsdExact, parseRatio, perMTokToPicoPerToken, scaleRate } from '../pricing/money.js';
 import { configPath, loadConfigFile } from '../config.js';
@@ -99,7 +99,7 @@ export const pricesCommand: Command = {
     'Prices come from data/catalog.json plus the "pricing" section of the config file. --json prints the catalog itself.',
   flags,
   async run(args, io) {
-    const catalog = loadCatalog({ overrides: loadConfigFile(configPath(str(args, 'config'), io.env))['pricing'] });
+    const catalog = await catalogWithOverrides(loadConfigFile(configPath(str(args, 'config'), io.env))['pricing']);
     const id = str(args, 'model');
     const one = id === undefined ? undefined : catalog.tryResolve(id);
     if (id !== undefined && !one) throw new UsageError(`prices: unknown model "${id}" (run clawback prices to list the known ids)`);

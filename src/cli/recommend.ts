@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { configPath, loadConfigFile } from '../config.js';
 import { parseRoutingConfig } from '../levers/routing-config.js';
 import { recommendForBody, recommendForRecord, type Recommendation } from '../levers/routing-recommend.js';
-import { loadCatalog } from '../pricing/catalog.js';
+import { catalogWithOverrides } from '../pricing/catalog.js';
 import { formatUsd, picoToUsd } from '../pricing/money.js';
 import { openStore } from '../store/open.js';
 import { bool, int, str, UsageError, type FlagSpec } from './args.js';
@@ -91,7 +91,7 @@ export const recommendCommand: Command = {
   flags,
   async run(args, io) {
     const cfg = loadConfigFile(configPath(str(args, 'config'), io.env));
-    const catalog = loadCatalog({ overrides: cfg['pricing'] });
+    const catalog = await catalogWithOverrides(cfg['pricing']);
     const levers = typeof cfg['levers'] === 'object' && cfg['levers'] !== null ? (cfg['levers'] as Record<string, unknown>) : {};
     const routing = parseRoutingConfig(levers['routing'] ?? {});
     const opts = { catalog, routing, batchable: bool(args, 'batchable') };

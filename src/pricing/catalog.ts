@@ -1,18 +1,11 @@
 /**
- * The price catalog: loads the shipped data (data/catalog.json), applies a user's overrides, validates both with
- * the schema, and resolves a model id (API id, alias, dated id, Bedrock/Vertex id, Claude Code's "[1m]" suffix)
- * to exactly one entry. An unknown model is an error; there is no fallback and no substring guess.
+ * The price catalog: the shipped data (data/catalog.json) and the resolution of a model id (API id, alias, dated id,
+ * Bedrock/Vertex id, Claude Code's "[1m]" suffix) to exactly one entry. An unknown model is an error; there is no
+ * fallback and no substring guess. A user's catalog or overrides are validated by the schema in catalog-load.ts,
+ * which is loaded only when there are some: the schema library costs ~50 ms to load, on every command otherwise.
  */
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
-import {
-  CatalogOverridesSchema,
-  CatalogSchema,
-  ModelEntrySchema,
-  type CatalogData,
-  type ModelEntry,
-  type PriceSet,
-} from './catalog-schema.js';
+import type { CatalogData, ModelEntry, PriceSet } from './catalog-schema.js';
 import { parseRatio, perMTokToPicoPerToken, usdToPico, type Pico, type Ratio } from './money.js';
 
 /** Rates in pico-dollars per token. */
@@ -125,96 +118,31 @@ export function defaultCatalogPath(): URL {
   return new URL(`${depth}data/catalog.json`, here);
 }
 
-function formatZodError(err: z.ZodError, where: string): string {
-  // Paths read as a user writes them: pricing.models[0].prices.input
-  const path = (p: readonly PropertyKey[]): string => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
-  const first = err.issues.slice(0, 5).map((i) => `${where}${path(i.path)}: ${i.message}`);
-  return first.join('; ');
-}
-
-/** Applies overrides: a known id is patched field by field (nested price sets too); a new id must be a full entry. */
-export function applyOverrides(base: CatalogData, rawOverrides: unknown, where = 'pricing'): CatalogData {
-  const parsed = CatalogOverridesSchema.safeParse(rawOverrides);
-  if (!parsed.success) throw new CatalogError(`invalid price overrides: ${formatZodError(parsed.error, where)}`);
-  const overrides = parsed.data;
-  const models = base.models.map((m) => ({ ...m }));
-  overrides.models.forEach((patch, i) => {
-    const key = normalizeModelId(patch.id);
-    const idx = models.findIndex((m) => normalizeModelId(m.id) === key || m.aliases.some((a) => normalizeModelId(a) === key));
-    const known = idx >= 0 ? models[idx] : undefined;
-    // A patched entry says so in its source (shown by `clawback prices`), unless the patch names its own source.
-    const merged: unknown = known
-      ? deepMerge(known as unknown as Record<string, unknown>, {
-          source: `${known.source}; patched by the config file (${Object.keys(patch).filter((k) => k !== 'id').join(', ')})`,
-          ...patch,
-          // The patch may name the model by an alias; the entry keeps its canonical id (and so its dated id).
-          id: known.id,
-        })
-      : { source: 'user override (config file)', source_date: today(), ...patch };
-    const checked = ModelEntrySchema.safeParse(merged);
-    if (!checked.success) {
-      throw new CatalogError(`invalid price override for "${patch.id}": ${formatZodError(checked.error, `${where}.models[${i}]`)}`);
-    }
-    if (idx >= 0) models[idx] = checked.data;
-    else models.push(checked.data);
-  });
-  return {
-    ...base,
-    server_tools: {
-      web_search_per_1000: overrides.server_tools?.web_search_per_1000 ?? base.server_tools.web_search_per_1000,
-      web_fetch_per_1000: overrides.server_tools?.web_fetch_per_1000 ?? base.server_tools.web_fetch_per_1000,
-    },
-    models,
-  };
-}
-
-function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    const b = out[k];
-    if (v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)) {
-      out[k] = deepMerge(b as Record<string, unknown>, v as Record<string, unknown>);
-    } else {
-      out[k] = v;
-    }
-  }
-  return out;
-}
-
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
-export function parseCatalog(raw: unknown, where = 'catalog'): CatalogData {
-  const parsed = CatalogSchema.safeParse(raw);
-  if (!parsed.success) throw new CatalogError(`invalid price catalog: ${formatZodError(parsed.error, where)}`);
-  return parsed.data;
-}
-
-export interface LoadCatalogOptions {
-  /** A catalog to use instead of the shipped one (already-parsed JSON). */
-  readonly data?: unknown;
-  /** Price overrides, as found under "pricing" in the config file. */
-  readonly overrides?: unknown;
-}
-
 let shipped: CatalogData | undefined;
 
+/**
+ * The shipped catalog, read as it is: the file is ours, and a test proves the schema accepts it and changes nothing
+ * in it (catalog.test.ts), so validating it again on every start would only cost time.
+ */
 export function loadShippedCatalogData(): CatalogData {
-  shipped ??= parseCatalog(JSON.parse(readFileSync(defaultCatalogPath(), 'utf8')), 'data/catalog.json');
+  shipped ??= JSON.parse(readFileSync(defaultCatalogPath(), 'utf8')) as CatalogData;
   return shipped;
-}
-
-export function loadCatalog(opts: LoadCatalogOptions = {}): Catalog {
-  let data = opts.data === undefined ? loadShippedCatalogData() : parseCatalog(opts.data);
-  if (opts.overrides !== undefined) data = applyOverrides(data, opts.overrides);
-  return new Catalog(data);
 }
 
 let defaultCatalog: Catalog | undefined;
 
 /** The shipped catalog, loaded once. */
 export function getDefaultCatalog(): Catalog {
-  defaultCatalog ??= loadCatalog();
+  defaultCatalog ??= new Catalog(loadShippedCatalogData());
   return defaultCatalog;
+}
+
+/**
+ * The catalog in force for a config file's "pricing" section: the shipped one when there is none, else the shipped
+ * one with the overrides applied and validated (catalog-load.ts, loaded only then).
+ */
+export async function catalogWithOverrides(overrides: unknown): Promise<Catalog> {
+  if (overrides === undefined) return getDefaultCatalog();
+  const { loadCatalog } = await import('./catalog-load.js');
+  return loadCatalog({ overrides });
 }

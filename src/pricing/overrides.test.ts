@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CatalogError, defaultCatalogPath, loadCatalog } from './catalog.js';
+import { CatalogError, defaultCatalogPath } from './catalog.js';
+import { loadCatalog } from './catalog-load.js';
 import { priceUsage } from './cost.js';
 import { formatUsdExact } from './money.js';
 
