@@ -223,13 +223,16 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
     const u = matcher!.match(trail.length, chain.state, pending, first, role, value, top);
     let tokens: number;
     if (u) {
+      // The matched unit itself goes into this prompt's trail: the trail keeps the values it already held alive,
+      // not this body's copies of them (keeping each body until the next request promoted it to the old heap).
       tokens = u.tokens;
       chain.adopt(u.state);
+      trail.push(u);
     } else {
       tokens = tokensOf();
       chain.block(contentOf());
+      trail.push({ pending, first, role, value, tokens, state: chain.state });
     }
-    trail.push({ pending, first, role, value, tokens, state: chain.state });
     return { tokens, hash: chain.state.slice(0, 16) };
   };
 
