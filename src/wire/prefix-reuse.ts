@@ -72,35 +72,44 @@ function weightOf(t: Trail): number {
  * as by count; the least recently used setting's oldest trails go first.
  */
 export class TrailCache {
-  private readonly trails = new Map<string, { trail: Trail; weight: number }[]>();
+  private readonly lists = new Map<string, Trail[]>();
+  private readonly weights = new WeakMap<Trail, number>();
   private chars = 0;
 
   constructor(private readonly perSetting = 16, private readonly maxChars = 16_000_000) {}
 
-  /** Trails to try for a prompt analysed under `setting`. */
+  /** Trails to try for a prompt analysed under `setting` (the cache's own list: read it before remembering). */
   candidates(setting: string): readonly Trail[] {
-    return (this.trails.get(setting) ?? []).map((e) => e.trail);
+    return this.lists.get(setting) ?? [];
   }
 
   /** Keeps `trail` as the latest; drops a trail it extends (the same conversation's previous turn). */
   remember(setting: string, trail: Trail): void {
     if (trail.length === 0) return;
+    const list = this.lists.get(setting) ?? [];
+    const head = list[0];
+    // The same prompt again (every block reused from the latest trail): only the setting's recency changes.
+    if (head !== undefined && head.length === trail.length && head[head.length - 1] === trail[trail.length - 1]) {
+      this.lists.delete(setting);
+      this.lists.set(setting, list);
+      return;
+    }
     const weight = weightOf(trail);
     if (weight > this.maxChars) return;
-    const kept: { trail: Trail; weight: number }[] = [{ trail, weight }];
+    const kept: Trail[] = [trail];
+    this.weights.set(trail, weight);
     this.chars += weight;
-    for (const e of this.trails.get(setting) ?? []) {
-      const t = e.trail;
+    for (const t of list) {
       const extended = t.length <= trail.length && t[t.length - 1]!.state === trail[t.length - 1]!.state;
-      if (extended || kept.length >= this.perSetting) this.chars -= e.weight;
-      else kept.push(e);
+      if (extended || kept.length >= this.perSetting) this.chars -= this.weights.get(t) ?? 0;
+      else kept.push(t);
     }
-    this.trails.delete(setting);
-    this.trails.set(setting, kept);
-    for (const [k, list] of this.trails) {
+    this.lists.delete(setting);
+    this.lists.set(setting, kept);
+    for (const [k, l] of this.lists) {
       if (this.chars <= this.maxChars) break;
-      while (list.length > 0 && this.chars > this.maxChars && !(k === setting && list.length === 1)) this.chars -= list.pop()!.weight;
-      if (list.length === 0) this.trails.delete(k);
+      while (l.length > 0 && this.chars > this.maxChars && !(k === setting && l.length === 1)) this.chars -= this.weights.get(l.pop()!) ?? 0;
+      if (l.length === 0) this.lists.delete(k);
     }
   }
 }
@@ -118,19 +127,13 @@ export class TrailMatcher {
 
   match(i: number, stateBefore: string, pending: string, first: boolean, role: string, value: unknown, top: boolean): TrailUnit | null {
     if (!this.live) return null;
-    const fits = (t: Trail): TrailUnit | null => {
-      const u = t[i];
-      if (u === undefined || u.pending !== pending || u.first !== first || u.role !== role) return null;
-      if (i > 0 && t[i - 1]!.state !== stateBefore) return null;
-      return sameValue(u.value, value, top) ? u : null;
-    };
     if (this.last !== null) {
-      const u = fits(this.last);
+      const u = fit(this.last, i, stateBefore, pending, first, role, value, top);
       if (u) return u;
     }
     for (const t of this.trails) {
       if (t === this.last) continue;
-      const u = fits(t);
+      const u = fit(t, i, stateBefore, pending, first, role, value, top);
       if (u) {
         this.last = t;
         return u;
@@ -139,4 +142,11 @@ export class TrailMatcher {
     this.live = false;
     return null;
   }
+}
+
+function fit(t: Trail, i: number, stateBefore: string, pending: string, first: boolean, role: string, value: unknown, top: boolean): TrailUnit | null {
+  const u = t[i];
+  if (u === undefined || u.pending !== pending || u.first !== first || u.role !== role) return null;
+  if (i > 0 && t[i - 1]!.state !== stateBefore) return null;
+  return sameValue(u.value, value, top) ? u : null;
 }

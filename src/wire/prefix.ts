@@ -213,27 +213,44 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   let lastKind = '';
   let error: string | null = null;
 
+  /** What `measure` found for the block it was given (two variables rather than an object per block). */
+  let mTokens = 0;
+  let mHash = '';
   /**
    * The next block's tokens and hash: taken from a trail that hashed the same block after the same prefix, else
-   * computed (`tokensOf`, and `contentOf` for what the hash covers). `value` is what equality is judged on.
+   * computed. `what` says which part of the prompt the block is in: a tool definition, a system text, or a message
+   * content block (`first` of its message, with its role); `value` is what equality is judged on.
    */
-  const measure = (first: boolean, role: string, value: unknown, top: boolean, tokensOf: () => number, contentOf: () => string): { tokens: number; hash: string } => {
-    if (!hashing) return { tokens: tokensOf(), hash: '' };
+  const measure = (what: 'tool' | 'system' | 'message', value: unknown, first: boolean, role: string): void => {
+    let json: string | undefined;
+    const tokensOf = (): number => {
+      if (what === 'tool') return textTokens((json ??= jsonWithoutCacheControl(value)), family) + BLOCK_OVERHEAD;
+      if (what === 'system') return textTokens(value as string, family) + BLOCK_OVERHEAD;
+      return blockTokens(value as Obj, family) + (first ? MESSAGE_OVERHEAD : 0);
+    };
+    if (!hashing) {
+      mTokens = tokensOf();
+      mHash = '';
+      return;
+    }
     const pending = chain.pending;
-    const u = matcher!.match(trail.length, chain.state, pending, first, role, value, top);
-    let tokens: number;
+    const u = matcher!.match(trail.length, chain.state, pending, first, role, value, what !== 'system');
     if (u) {
       // The matched unit itself goes into this prompt's trail: the trail keeps the values it already held alive,
       // not this body's copies of them (keeping each body until the next request promoted it to the old heap).
-      tokens = u.tokens;
+      mTokens = u.tokens;
       chain.adopt(u.state);
       trail.push(u);
     } else {
-      tokens = tokensOf();
-      chain.block(contentOf());
-      trail.push({ pending, first, role, value, tokens, state: chain.state });
+      mTokens = tokensOf();
+      const content =
+        what === 'tool' ? (json ??= jsonWithoutCacheControl(value))
+        : what === 'system' ? JSON.stringify({ type: 'text', text: value })
+        : (first ? `role:${role}\u0000` : '') + hashKey(value, true);
+      chain.block(content);
+      trail.push({ pending, first, role, value, tokens: mTokens, state: chain.state });
     }
-    return { tokens, hash: chain.state.slice(0, 16) };
+    mHash = chain.state.slice(0, 16);
   };
 
   const push = (b: Omit<PrefixBlock, 'index' | 'cumTokens' | 'hash' | 'position'>, hash: string): void => {
@@ -256,11 +273,9 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
     hiddenToolPrompt = toolChoice === 'any' || toolChoice === 'tool' ? opts.toolOverhead.any : opts.toolOverhead.auto;
   }
   tools.forEach((t, i) => {
-    let json: string | undefined;
-    const jsonOf = (): string => (json ??= jsonWithoutCacheControl(t));
-    const m = measure(false, '', t, true, () => textTokens(jsonOf(), family) + BLOCK_OVERHEAD, jsonOf);
-    const tokens = m.tokens + (i === 0 ? hiddenToolPrompt : 0);
-    push({ section: 'tools', path: `tools[${i}]`, at: i, blockAt: 0, kind: 'tool', role: null, tokens, cacheControl: isObj(t) ? ttlOf(t['cache_control']) : null, cacheable: true }, m.hash);
+    measure('tool', t, false, '');
+    const tokens = mTokens + (i === 0 ? hiddenToolPrompt : 0);
+    push({ section: 'tools', path: `tools[${i}]`, at: i, blockAt: 0, kind: 'tool', role: null, tokens, cacheControl: isObj(t) ? ttlOf(t['cache_control']) : null, cacheable: true }, mHash);
   });
 
   // settings that invalidate the system cache
@@ -273,10 +288,10 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   sysBlocks.forEach((b, i) => {
     if (!isObj(b)) return;
     const text = typeof b['text'] === 'string' ? b['text'] : '';
-    const m = measure(false, '', text, false, () => textTokens(text, family) + BLOCK_OVERHEAD, () => JSON.stringify({ type: 'text', text }));
+    measure('system', text, false, '');
     push(
-      { section: 'system', path: typeof system === 'string' ? 'system' : `system[${i}]`, at: i, blockAt: 0, kind: String(b['type'] ?? 'text'), role: null, tokens: m.tokens, cacheControl: ttlOf(b['cache_control']), cacheable: text.length > 0 },
-      m.hash,
+      { section: 'system', path: typeof system === 'string' ? 'system' : `system[${i}]`, at: i, blockAt: 0, kind: String(b['type'] ?? 'text'), role: null, tokens: mTokens, cacheControl: ttlOf(b['cache_control']), cacheable: text.length > 0 },
+      mHash,
     );
   });
 
@@ -296,15 +311,14 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
     content.forEach((b, bi) => {
       if (!isObj(b)) return;
       const kind = String(b['type'] ?? 'text');
-      const first = bi === 0;
-      const m = measure(first, role, b, true, () => blockTokens(b, family) + (first ? MESSAGE_OVERHEAD : 0), () => (first ? `role:${role}\u0000` : '') + hashKey(b, true));
+      measure('message', b, bi === 0, role);
       const emptyText = kind === 'text' && !(typeof b['text'] === 'string' && b['text'].length > 0);
       const cacheable = !(kind === 'thinking' || kind === 'redacted_thinking' || emptyText);
       const cc = ttlOf(b['cache_control']);
       if (cc && !cacheable && error === null) error = `messages.${mi}.content.${bi}: cache_control cannot be set on ${emptyText ? 'an empty text block' : `a ${kind} block`}`;
       push(
-        { section: 'messages', path: typeof msg['content'] === 'string' ? `messages[${mi}].content` : `messages[${mi}].content[${bi}]`, at: mi, blockAt: bi, kind, role, tokens: m.tokens, cacheControl: cc, cacheable },
-        m.hash,
+        { section: 'messages', path: typeof msg['content'] === 'string' ? `messages[${mi}].content` : `messages[${mi}].content[${bi}]`, at: mi, blockAt: bi, kind, role, tokens: mTokens, cacheControl: cc, cacheable },
+        mHash,
       );
     });
   });
