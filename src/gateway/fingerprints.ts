@@ -70,7 +70,6 @@ export function createFingerprinter({ thread = CAN_THREAD, minThreadBytes = THRE
     worker.postMessage(jobs, jobs.map((j) => j.bytes.buffer as ArrayBuffer));
   };
 
-
   function start(): Worker | null {
     if (worker || broken) return worker;
     try {
