@@ -218,3 +218,20 @@ describe('routing decision', () => {
     assert.throws(() => parseRoutingConfig({ mode: 'sometimes' }), /levers\.routing\.mode/);
   });
 });
+
+describe('request facts', () => {
+  it('are read again when a caller reuses one body object for its next request', () => {
+    const body: { model: string; max_tokens: number; messages: { role: string; content: string }[] } = {
+      model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'Hello.' }],
+    };
+    assert.equal(requestFacts(body).lastUserText, 'Hello.');
+    assert.equal(requestFacts(body), requestFacts(body), 'the same body, unchanged: read once');
+    body.messages.push({ role: 'assistant', content: 'Hi.' }, { role: 'user', content: 'Prove it.' });
+    assert.equal(requestFacts(body).lastUserText, 'Prove it.');
+    assert.equal(requestFacts(body).turns, 3);
+    body.max_tokens = 20;
+    assert.equal(requestFacts(body).maxTokens, 20);
+    body.model = 'claude-haiku-4-5';
+    assert.equal(requestFacts(body).model, 'claude-haiku-4-5');
+  });
+});

@@ -91,15 +91,31 @@ function fences(text: string): number {
 
 /**
  * Facts are read once per body object: the routing and output levers (and routing's output hint) all ask about the
- * same request, and a large agent prompt takes a while to walk. Bodies are never mutated in place (a lever that
- * changes one makes a copy), so the body object is a safe key.
+ * same request, and a large agent prompt takes a while to walk. clawback never mutates a body in place (a lever that
+ * changes one makes a copy); in case a library caller reuses one object for its next request, a memo holds only while
+ * the body's top-level fields are the same values and its messages array has the same length and last message.
  */
-const memo = new WeakMap<object, RequestFacts>();
+interface Memo {
+  readonly facts: RequestFacts;
+  readonly fields: readonly unknown[];
+}
+const memo = new WeakMap<object, Memo>();
+
+function fieldsOf(body: Readonly<Obj>): unknown[] {
+  const out: unknown[] = [];
+  for (const k in body) out.push(k, body[k]);
+  const messages = body['messages'];
+  if (Array.isArray(messages)) out.push(messages.length, messages[messages.length - 1]);
+  return out;
+}
 
 export function requestFacts(body: Readonly<Obj>): RequestFacts {
-  let f = memo.get(body);
-  if (!f) memo.set(body, (f = readFacts(body)));
-  return f;
+  const fields = fieldsOf(body);
+  const m = memo.get(body);
+  if (m && m.fields.length === fields.length && m.fields.every((v, i) => v === fields[i])) return m.facts;
+  const facts = readFacts(body);
+  memo.set(body, { facts, fields });
+  return facts;
 }
 
 function readFacts(body: Readonly<Obj>): RequestFacts {
