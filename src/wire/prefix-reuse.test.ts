@@ -17,6 +17,19 @@ test('sameValue: key order and nesting count, undefined members do not, a block\
   assert.ok(!sameValue({ a: null }, { a: {} }));
   assert.ok(!sameValue({ a: [] }, { a: {} }));
   assert.ok(!sameValue('1', 1));
+  const shared = { type: 'text', text: 'a' };
+  assert.ok(!sameValue(shared, shared), 'one object on both sides may have changed in place: not vouched for');
+  assert.ok(!sameValue({ input: shared }, { input: shared }));
+});
+
+test('a caller that changes its own block objects in place between prompts gets the new hashes', () => {
+  const block = { type: 'text', text: 'first version' };
+  const body = { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: [block] }] };
+  const before = analyzePrefix(body, { family: 'claude-2025' }).blocks.at(-1)!.hash;
+  block.text = 'second version';
+  const after = analyzePrefix(body, { family: 'claude-2025' });
+  assert.notEqual(after.blocks.at(-1)!.hash, before);
+  assert.deepEqual(after, analyzePrefix(structuredClone(body), { family: 'claude-2025', reuse: false }));
 });
 
 // A conversation as clients grow it: each turn resends everything before, moves its cache_control marker to the

@@ -32,10 +32,12 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /**
  * Equality of two JSON values as the hash sees them: key order counts, undefined members are absent, and at the top
- * (`top`) a block's own `cache_control` is ignored (a marker is not content; clients move it every turn).
+ * (`top`) a block's own `cache_control` is ignored (a marker is not content; clients move it every turn). The very
+ * same object on both sides is not vouched for: a caller that reuses its objects may have changed it in place since
+ * its trail was kept (a parsed request never shares objects with an earlier one, so this costs the gateway nothing).
  */
 export function sameValue(a: unknown, b: unknown, top = false): boolean {
-  if (a === b) return true;
+  if (a === b) return typeof a !== 'object' || a === null;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
