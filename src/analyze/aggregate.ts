@@ -9,7 +9,8 @@ import type { Pico } from '../pricing/money.js';
 import type { TokenLines } from '../pricing/usage.js';
 import { linearPricing, usageOf, writePremium, type ClassSum, type PriceClass } from './price-class.js';
 import { wastedWrites } from './wasted-writes.js';
-import { F_BATCH, F_FAST, F_STEPS, GEO, IDS, INPUT, MODEL, NUMS, OUTPUT, READ, SESSION, STOP, TS, W1H, W5, WEB, type RecordTable } from './record-table.js';
+import { F_BATCH, F_FAST, F_STEPS, GEO, IDS, INPUT, MODEL, NUMS, OUTPUT, READ, SESSION, STOP, TS, W1H, W5, WEB } from './record-columns.js';
+import type { RecordTable } from './record-table.js';
 import { sessionRuns, type SessionRuns } from './sessions.js';
 
 export const GROUP_BY = ['day', 'week', 'month', 'model', 'session', 'project', 'key', 'tag'] as const;

@@ -10,53 +10,14 @@ import type { TokenLines, Usage, UsageIteration } from '../pricing/usage.js';
 import type { AnalyzeRecord } from './record.js';
 import { KeyIndex, keyFromString, type Key } from './key-index.js';
 import { newUsageFields, usageFields, type UsageFields } from './usage-scan.js';
+import {
+  F_BATCH, F_DEFERRABLE, F_FAST, F_STEPS, GEO, IDS, INPUT, KEY, MAXTOK, MODEL, NUMS, OUTPUT, PROJECT, READ, SESSION, STOP, TS, W1H, W5, WEB,
+  type Extra, type SerializedTable,
+} from './record-columns.js';
+
+export type { SerializedTable } from './record-columns.js';
 
 const NO_STEPS: readonly UsageIteration[] = Object.freeze([]);
-export const F_BATCH = 1;
-export const F_FAST = 2;
-const F_DEFERRABLE = 4;
-/** The row kept its usage object for extra billed steps. */
-export const F_STEPS = 8;
-
-/** Rarely present parts of a row, kept as objects. */
-interface Extra {
-  readonly usage?: Usage;
-  readonly tags?: Readonly<Record<string, string>>;
-  readonly body?: Readonly<Record<string, unknown>>;
-}
-
-export interface SerializedTable {
-  readonly size: number;
-  readonly duplicates: number;
-  readonly nums: ArrayBuffer;
-  readonly ids: ArrayBuffer;
-  readonly flags: ArrayBuffer;
-  readonly strings: string[];
-  /** The dedupe keys' bytes (key-index.ts), row after row... */
-  readonly keyBytes: ArrayBuffer;
-  /** ...and each key's length, -1 for a row without a key. */
-  readonly keyLens: ArrayBuffer;
-  readonly extra: [number, Extra][];
-}
-
-// Numeric columns, in one Float64Array with stride NUMS.
-export const TS = 0;
-export const INPUT = 1;
-export const W5 = 2;
-export const W1H = 3;
-export const READ = 4;
-export const OUTPUT = 5;
-export const WEB = 6;
-const MAXTOK = 7;
-export const NUMS = 8;
-// String columns (interned ids, -1 = null), one Int32Array with stride IDS.
-export const MODEL = 0;
-export const SESSION = 1;
-const PROJECT = 2;
-export const STOP = 3;
-const KEY = 4;
-export const GEO = 5;
-export const IDS = 6;
 
 export class RecordTable {
   size = 0;

@@ -13,7 +13,8 @@ import type { Pico } from '../../pricing/money.js';
 import type { UsageIteration } from '../../pricing/usage.js';
 import type { PrefixAnalysis } from '../../wire/prefix.js';
 import type { Aggregate } from '../aggregate.js';
-import { F_BATCH, F_FAST, F_STEPS, GEO, IDS, INPUT, NUMS, OUTPUT, READ, STOP, TS, W1H, W5, WEB, type RecordTable } from '../record-table.js';
+import { F_BATCH, F_FAST, F_STEPS, GEO, IDS, INPUT, NUMS, OUTPUT, READ, STOP, TS, W1H, W5, WEB } from '../record-columns.js';
+import type { RecordTable } from '../record-table.js';
 import { prefixOf, sharedTokens } from './shared-prefix.js';
 
 export const BATCH = 1;
