@@ -2,6 +2,7 @@
 // retention, duplicate ids, migrations.
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,15 @@ function dbPath(): string {
   return join(d, 'usage.db');
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Polls `ok` until it holds or `ms` pass; whether it held. */
+async function until(ok: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) return false;
+    await sleep(5);
+  }
+  return true;
+}
 
 function record(over: Partial<UsageRecord> = {}): UsageRecord {
   return {
@@ -40,103 +50,131 @@ function record(over: Partial<UsageRecord> = {}): UsageRecord {
   };
 }
 
-describe('SQLite usage store', () => {
-  it('stores every field and reads it back exactly, money beyond 2^53 included', async () => {
-    const s = openSqliteStore(dbPath());
-    s.append(record());
-    const [back] = await s.query({});
-    assert.deepEqual(back, record());
-    await s.close();
-  });
+// Every test runs against both ways of writing: the writer thread (the default for a file) and the calling thread.
+for (const thread of [true, false]) {
+  describe(`SQLite usage store (${thread ? 'writer thread' : 'calling thread'})`, () => {
+    const open = (path: string, opts: Parameters<typeof openSqliteStore>[1] = {}): ReturnType<typeof openSqliteStore> => openSqliteStore(path, { ...opts, thread });
 
-  it('survives a restart: records, schema version and the key salt persist', async () => {
-    const p = dbPath();
-    const a = openSqliteStore(p);
-    const salt = a.keySalt();
-    assert.match(salt, /^[0-9a-f]{32}$/);
-    a.append(record({ id: 'r1' }));
-    await a.close();
-    const b = openSqliteStore(p);
-    assert.equal(b.keySalt(), salt);
-    assert.deepEqual((await b.query({})).map((r) => r.id), ['r1']);
-    await b.close();
-    const raw = new Database(p, { readonly: true });
-    assert.deepEqual(raw.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }]);
-    assert.equal((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
-    raw.close();
-  });
+    it('stores every field and reads it back exactly, money beyond 2^53 included', async () => {
+      const s = open(dbPath());
+      s.append(record());
+      const [back] = await s.query({});
+      assert.deepEqual(back, record());
+      await s.close();
+    });
 
-  it('queues appends off the request path and writes them within flushMs', async () => {
-    const p = dbPath();
-    const s = openSqliteStore(p, { flushMs: 50 });
-    const reader = new Database(p, { readonly: true });
-    const count = (): number => (reader.prepare('SELECT COUNT(*) AS n FROM usage_records').get() as { n: number }).n;
-    s.append(record({ id: 'a' }));
-    s.append(record({ id: 'b' }));
-    assert.equal(s.pending, 2);
-    assert.equal(count(), 0, 'append does no I/O');
-    await sleep(51); // the store's timer was armed first, so it has run by now
-    assert.equal(s.pending, 0);
-    assert.equal(count(), 2, 'on disk within the bound, seen by another connection');
-    reader.close();
-    await s.close();
-  });
+    it('survives a restart: records, schema version and the key salt persist', async () => {
+      const p = dbPath();
+      const a = open(p);
+      const salt = a.keySalt();
+      assert.match(salt, /^[0-9a-f]{32}$/);
+      a.append(record({ id: 'r1' }));
+      await a.close();
+      const b = open(p);
+      assert.equal(b.keySalt(), salt);
+      assert.deepEqual((await b.query({})).map((r) => r.id), ['r1']);
+      await b.close();
+      const raw = new Database(p, { readonly: true });
+      assert.deepEqual(raw.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }]);
+      assert.equal((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
+      raw.close();
+    });
 
-  it('writes at once when maxBatch records wait', async () => {
-    const p = dbPath();
-    const s = openSqliteStore(p, { flushMs: 60_000, maxBatch: 3 });
-    for (const id of ['a', 'b', 'c']) s.append(record({ id }));
-    await sleep(0);
-    await sleep(0);
-    assert.equal(s.pending, 0);
-    await s.close();
-  });
+    it('queues appends off the request path and writes them within flushMs', async () => {
+      const p = dbPath();
+      const s = open(p, { flushMs: 50 });
+      const reader = new Database(p, { readonly: true });
+      const count = (): number => (reader.prepare('SELECT COUNT(*) AS n FROM usage_records').get() as { n: number }).n;
+      s.append(record({ id: 'a' }));
+      s.append(record({ id: 'b' }));
+      assert.equal(s.pending, 2);
+      assert.equal(count(), 0, 'append does no I/O');
+      await sleep(20);
+      assert.equal(count(), 0, 'grouped: nothing is written before the oldest record has waited flushMs');
+      // The deadline is 50 ms after the first append; the slack is for a loaded machine, not part of the bound.
+      assert.ok(await until(() => count() === 2, 1_000), 'on disk within the bound, seen by another connection');
+      assert.equal(s.pending, 0);
+      reader.close();
+      await s.close();
+    });
 
-  it('ignores a duplicate id (a batch result metered twice is stored once)', async () => {
-    const s = openSqliteStore(dbPath());
-    s.append(record({ id: 'dup', costPico: 5n }));
-    s.append(record({ id: 'dup', costPico: 5n }));
-    await s.flush();
-    s.append(record({ id: 'dup', costPico: 5n }));
-    assert.equal((await s.query({})).length, 1);
-    await s.close();
-  });
+    it('a process that exits or throws with records queued has written them first', async () => {
+      for (const how of ['process.exit(0)', "setTimeout(() => { throw new Error('boom'); }, 5)"]) {
+        const p = dbPath();
+        const recs = JSON.stringify(['x1', 'x2', 'x3'].map((id) => record({ id })), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+        // The child queues with a flush interval of a minute, so only the exit handler can have written the records.
+        const script =
+          `import { openSqliteStore } from ${JSON.stringify(new URL('./sqlite.js', import.meta.url).href)};\n` +
+          `const s = openSqliteStore(${JSON.stringify(p)}, { flushMs: 60000, thread: ${thread} });\n` +
+          `for (const r of JSON.parse(${JSON.stringify(recs)}, (_k, v) => typeof v === 'string' && /^-?\\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) s.append(r);\n` +
+          `${how};\n`;
+        const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+        assert.equal(child.status, how.startsWith('process') ? 0 : 1, child.stderr);
+        const raw = new Database(p, { readonly: true });
+        const rows = raw.prepare('SELECT id, cost_pico FROM usage_records ORDER BY id').safeIntegers(true).all();
+        raw.close();
+        assert.deepEqual(rows, ['x1', 'x2', 'x3'].map((id) => ({ id, cost_pico: record().costPico })), how);
+      }
+    });
 
-  it('filters by time, session and key; orders and limits', async () => {
-    const s = openSqliteStore(dbPath());
-    for (let i = 0; i < 5; i++) s.append(record({ id: `r${i}`, startedAt: 1000 + i, sessionId: i % 2 ? 'odd' : 'even', keyHash: i < 2 ? 'k1' : 'k2' }));
-    const ids = async (q: Parameters<typeof s.query>[0]): Promise<string[]> => (await s.query(q)).map((r) => r.id);
-    assert.deepEqual(await ids({ since: 1001, until: 1004 }), ['r1', 'r2', 'r3']);
-    assert.deepEqual(await ids({ sessionId: 'odd' }), ['r1', 'r3']);
-    assert.deepEqual(await ids({ keyHash: 'k1' }), ['r0', 'r1']);
-    assert.deepEqual(await ids({ newestFirst: true, limit: 2 }), ['r4', 'r3']);
-    await s.close();
-  });
+    it('writes at once when maxBatch records wait', async () => {
+      const p = dbPath();
+      const s = open(p, { flushMs: 60_000, maxBatch: 3 });
+      for (const id of ['a', 'b', 'c']) s.append(record({ id }));
+      // flushMs is a minute: written at all within a few seconds means written at once.
+      assert.ok(await until(() => s.pending === 0, 5_000));
+      const raw = new Database(p, { readonly: true });
+      assert.equal((raw.prepare('SELECT COUNT(*) AS n FROM usage_records').get() as { n: number }).n, 3);
+      raw.close();
+      await s.close();
+    });
 
-  it('deletes records older than the retention setting, at open and on demand', async () => {
-    const p = dbPath();
-    const now = Date.now();
-    const a = openSqliteStore(p);
-    a.append(record({ id: 'old', startedAt: now - 40 * 86_400_000 }));
-    a.append(record({ id: 'new', startedAt: now - 86_400_000 }));
-    await a.close();
-    const b = openSqliteStore(p, { retentionDays: 30 });
-    assert.deepEqual((await b.query({})).map((r) => r.id), ['new']);
-    assert.equal(b.applyRetention(now + 30 * 86_400_000), 1);
-    await b.close();
-  });
+    it('ignores a duplicate id (a batch result metered twice is stored once)', async () => {
+      const s = open(dbPath());
+      s.append(record({ id: 'dup', costPico: 5n }));
+      s.append(record({ id: 'dup', costPico: 5n }));
+      await s.flush();
+      s.append(record({ id: 'dup', costPico: 5n }));
+      assert.equal((await s.query({})).length, 1);
+      await s.close();
+    });
 
-  it('refuses a database written by a newer clawback', () => {
-    const p = dbPath();
-    const raw = new Database(p);
-    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    raw.prepare('INSERT INTO schema_migrations VALUES (99, ?, 0)').run('future');
-    raw.close();
-    assert.throws(() => openSqliteStore(p), /schema version 99/);
-  });
+    it('filters by time, session and key; orders and limits', async () => {
+      const s = open(dbPath());
+      for (let i = 0; i < 5; i++) s.append(record({ id: `r${i}`, startedAt: 1000 + i, sessionId: i % 2 ? 'odd' : 'even', keyHash: i < 2 ? 'k1' : 'k2' }));
+      const ids = async (q: Parameters<typeof s.query>[0]): Promise<string[]> => (await s.query(q)).map((r) => r.id);
+      assert.deepEqual(await ids({ since: 1001, until: 1004 }), ['r1', 'r2', 'r3']);
+      assert.deepEqual(await ids({ sessionId: 'odd' }), ['r1', 'r3']);
+      assert.deepEqual(await ids({ keyHash: 'k1' }), ['r0', 'r1']);
+      assert.deepEqual(await ids({ newestFirst: true, limit: 2 }), ['r4', 'r3']);
+      await s.close();
+    });
 
-  it('checks its options once', () => {
-    assert.throws(() => openSqliteStore(':memory:', { maxBatch: 0 }), /maxBatch/);
-    assert.throws(() => openSqliteStore(':memory:', { flushMs: -1 }), /flushMs/);
+    it('deletes records older than the retention setting, at open and on demand', async () => {
+      const p = dbPath();
+      const now = Date.now();
+      const a = open(p);
+      a.append(record({ id: 'old', startedAt: now - 40 * 86_400_000 }));
+      a.append(record({ id: 'new', startedAt: now - 86_400_000 }));
+      await a.close();
+      const b = open(p, { retentionDays: 30 });
+      assert.deepEqual((await b.query({})).map((r) => r.id), ['new']);
+      assert.equal(b.applyRetention(now + 30 * 86_400_000), 1);
+      await b.close();
+    });
+
+    it('refuses a database written by a newer clawback', () => {
+      const p = dbPath();
+      const raw = new Database(p);
+      raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+      raw.prepare('INSERT INTO schema_migrations VALUES (99, ?, 0)').run('future');
+      raw.close();
+      assert.throws(() => open(p), /schema version 99/);
+    });
+
+    it('checks its options once', () => {
+      assert.throws(() => open(':memory:', { maxBatch: 0 }), /maxBatch/);
+      assert.throws(() => open(':memory:', { flushMs: -1 }), /flushMs/);
+    });
   });
-});
+}

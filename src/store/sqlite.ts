@@ -11,10 +11,12 @@
  *   clawback_meta    key/value settings kept with the data, e.g. `key_salt` (salt of the API-key hashes).
  *   schema_migrations  version, name, applied_at of every migration applied.
  *
- * Writes are grouped off the request path: `append` only queues the record. The queue is written in one
- * transaction every `flushMs` (default 200 ms) or as soon as `maxBatch` (default 500) records wait, whichever comes
- * first. The bound: a record queued at time t is committed to the WAL by t + flushMs (plus the time of one
- * transaction, about a millisecond for hundreds of rows). With `synchronous = NORMAL` a committed transaction
+ * Writes are grouped off the request path: `append` turns the record into a row and queues it; a writer thread
+ * with its own connection (sqlite-thread.ts) writes the queue in one transaction every `flushMs` (default 200 ms)
+ * or as soon as `maxBatch` (default 500) records wait, whichever comes first, so the inserts cost the event loop
+ * nothing (an in-memory database, or the source run through tsx, writes on the calling thread instead). The bound:
+ * a record queued at time t is committed to the WAL by t + flushMs (plus the time of one transaction, about a
+ * millisecond for hundreds of rows). With `synchronous = NORMAL` a committed transaction
  * survives a crash or kill of the process; after a power loss the last transactions may be lost unless
  * `durability: "full"` is set. On process exit the queue is flushed synchronously; the CLI also flushes on
  * SIGTERM and SIGINT. Duplicate ids are ignored (a batch result fetched twice is stored once).
@@ -24,8 +26,9 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
-import type { RecordQuery, UsageRecord, UsageStore } from './record.js';
-import { COLUMNS, fromRow, toRow, type Cell, type Column } from './row.js';
+import type { RecordQuery, UsageStore } from './record.js';
+import { fromRow, toRow, type Cell, type Column } from './row.js';
+import { inlineSink, threadSinkOrNull } from './sqlite-handoff.js';
 
 export interface SqliteStoreOptions {
   /** Longest time a queued record waits before it is written, in ms. */
@@ -38,6 +41,8 @@ export interface SqliteStoreOptions {
   readonly durability?: 'normal' | 'full';
   /** Flush synchronously when the process exits (default true). */
   readonly flushOnExit?: boolean;
+  /** Write on a thread of the store's own (default: yes for a database file when running compiled). */
+  readonly thread?: boolean;
 }
 
 /** The SQLite store; also exposes what the gateway keeps beside the records. */
@@ -54,10 +59,11 @@ export interface SqliteUsageStore extends UsageStore {
 }
 
 const DAY_MS = 86_400_000;
+const CAN_THREAD = import.meta.url.endsWith('.js');
 
 export function openSqliteStore(
   path: string,
-  { flushMs = 200, maxBatch = 500, retentionDays = 0, durability = 'normal', flushOnExit = true }: SqliteStoreOptions = {},
+  { flushMs = 200, maxBatch = 500, retentionDays = 0, durability = 'normal', flushOnExit = true, thread = CAN_THREAD }: SqliteStoreOptions = {},
 ): SqliteUsageStore {
   if (!Number.isFinite(flushMs) || flushMs < 0) throw new Error(`store: flushMs must be >= 0 (got ${flushMs})`);
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`store: maxBatch must be a whole number >= 1 (got ${maxBatch})`);
@@ -69,40 +75,20 @@ export function openSqliteStore(
   db.pragma('busy_timeout = 5000');
   migrate(db);
 
-  const insert = db.prepare(`INSERT OR IGNORE INTO usage_records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
-  const insertMany = db.transaction((rows: Cell[][]) => {
-    for (const r of rows) insert.run(r);
-  });
   const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM clawback_meta WHERE key = ?');
   const setMeta = db.prepare('INSERT OR IGNORE INTO clawback_meta (key, value) VALUES (?, ?)');
   const deleteOld = db.prepare('DELETE FROM usage_records WHERE started_at < ?');
 
-  let queue: UsageRecord[] = [];
-  let timer: NodeJS.Timeout | null = null;
+  // A thread of its own cannot see an in-memory database.
+  const inMemory = path === '' || path === ':memory:';
+  const sinkOptions = { flushMs, maxBatch, durability };
+  const sink = (thread && !inMemory && threadSinkOrNull(path, db, sinkOptions)) || inlineSink(db, sinkOptions);
   let closed = false;
   let salt: string | null = null;
 
   function flushSync(): void {
-    if (timer) {
-      clearTimeout(timer);
-      timer = null;
-    }
-    if (queue.length === 0 || !db.open) return;
-    const batch = queue;
-    queue = [];
-    insertMany(batch.map(toRow));
-  }
-
-  function schedule(): void {
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      try {
-        flushSync();
-      } catch (err) {
-        process.stderr.write(`clawback store: write failed: ${(err as Error).message}\n`);
-      }
-    }, queue.length >= maxBatch ? 0 : flushMs);
+    // After close() began, close() writes what is left.
+    if (!closed) sink.flushSync();
   }
 
   function applyRetention(now = Date.now()): number {
@@ -124,19 +110,14 @@ export function openSqliteStore(
   return {
     path,
     get pending() {
-      return queue.length;
+      return sink.pending;
     },
     append(rec) {
       if (closed) throw new Error('store: append after close');
-      queue.push(rec);
-      if (queue.length >= maxBatch) {
-        if (timer) clearTimeout(timer);
-        timer = null;
-      }
-      schedule();
+      sink.push(toRow(rec));
     },
-    async flush() {
-      flushSync();
+    flush() {
+      return sink.flush();
     },
     flushSync,
     keySalt() {
@@ -147,7 +128,7 @@ export function openSqliteStore(
     },
     applyRetention,
     async query(q: RecordQuery) {
-      flushSync();
+      await sink.flush();
       const where: string[] = [];
       const params: (string | number)[] = [];
       if (q.since !== undefined) {
@@ -176,7 +157,7 @@ export function openSqliteStore(
     async close() {
       if (closed) return;
       closed = true;
-      flushSync();
+      await sink.close();
       if (retentionTimer) clearInterval(retentionTimer);
       if (flushOnExit) process.off('exit', onExit);
       db.close();

@@ -1,0 +1,84 @@
+/**
+ * The write side of the SQLite store: rows wait in a queue and are written in one transaction when the oldest has
+ * waited `flushMs`, or at once when `maxBatch` rows wait. Runs on the store's writer thread (sqlite-thread.ts), or
+ * on the caller's thread where no writer thread can run (an in-memory database, TypeScript run through tsx).
+ */
+import type Database from 'better-sqlite3';
+import { COLUMNS, type Cell } from './row.js';
+
+export interface BatchWriterOptions {
+  readonly flushMs: number;
+  readonly maxBatch: number;
+  /** Called when a transaction fails; its rows are dropped (the caller logs). */
+  readonly onError: (err: Error, rows: number) => void;
+  /** Called after every transaction with the number of rows it wrote (or dropped). */
+  readonly onWritten?: (rows: number) => void;
+}
+
+export interface BatchWriter {
+  /** Queues rows; `oldest` is when the first of them was queued by the caller (epoch ms), which sets the deadline. */
+  push(rows: readonly Cell[][], oldest: number): void;
+  /** Writes the queue now. */
+  flushSync(): void;
+  /** Rows queued, not yet written. */
+  readonly pending: number;
+  /** Rows written (or dropped by a failed transaction) since the writer started. */
+  readonly done: number;
+  close(): void;
+}
+
+export function insertStatement(db: Database.Database): (rows: readonly Cell[][]) => void {
+  const insert = db.prepare(`INSERT OR IGNORE INTO usage_records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+  return db.transaction((rows: readonly Cell[][]) => {
+    for (const r of rows) insert.run(r);
+  });
+}
+
+export function createBatchWriter(db: Database.Database, { flushMs, maxBatch, onError, onWritten }: BatchWriterOptions): BatchWriter {
+  const insertMany = insertStatement(db);
+  let queue: Cell[][] = [];
+  let deadline = Infinity;
+  let timer: NodeJS.Timeout | null = null;
+  let done = 0;
+
+  function flushSync(): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    deadline = Infinity;
+    if (queue.length === 0 || !db.open) return;
+    const batch = queue;
+    queue = [];
+    try {
+      insertMany(batch);
+    } catch (err) {
+      onError(err as Error, batch.length);
+    }
+    done += batch.length;
+    onWritten?.(batch.length);
+  }
+
+  function arm(at: number): void {
+    if (timer && at >= deadline) return;
+    if (timer) clearTimeout(timer);
+    deadline = at;
+    timer = setTimeout(flushSync, Math.max(0, at - Date.now()));
+  }
+
+  return {
+    push(rows, oldest) {
+      for (const r of rows) queue.push(r);
+      if (queue.length >= maxBatch) arm(0);
+      else arm(oldest + flushMs);
+    },
+    flushSync,
+    get pending() {
+      return queue.length;
+    },
+    get done() {
+      return done;
+    },
+    close() {
+      flushSync();
+    },
+  };
+}
