@@ -263,6 +263,7 @@ async function main(): Promise<void> {
       summary.push(
         `${label.padEnd(5)} c=${String(c).padEnd(3)} gateway/bare throughput ${((g.rps / b.rps) * 100).toFixed(1)}% (target >= 85%), ` +
           `added p50 ${((g.p50 - b.p50) * 1000).toFixed(0)} us (target <= 100 us), p50 over direct ${((g.p50 - res['direct']!.p50) * 1000).toFixed(0)} us, ` +
+          `p99 ${g.p99.toFixed(2)} vs ${b.p99.toFixed(2)} ms, ` +
           `CPU per request ${cpuG.toFixed(0)} vs ${cpuB.toFixed(0)} us (bare/gateway ${((cpuB / cpuG) * 100).toFixed(1)}%); ` +
           `without fingerprints ${((res['gw-nofp']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['gw-nofp']!.p50 - b.p50) * 1000).toFixed(0)} us; ` +
           `as \`clawback gateway\` (levers + monitor) ${((res['full']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['full']!.p50 - b.p50) * 1000).toFixed(0)} us, ` +
