@@ -1,5 +1,5 @@
-// The writer thread's failure path: a thread that dies before its connection is open loses no record; this thread
-// writes them (and every later one) instead.
+// The writer thread: its failure path (a thread that dies before its connection is open loses no record; this
+// thread writes them, and every later one, instead) and the hourly retention it runs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,13 +10,14 @@ import { openSqliteStore } from './sqlite.js';
 import { threadSink } from './sqlite-handoff.js';
 import { COLUMNS, type Cell } from './row.js';
 
-function row(id: string): Cell[] {
+function row(id: string, startedAt = 1): Cell[] {
   const cells: Cell[] = COLUMNS.map(() => null);
   const set = (c: (typeof COLUMNS)[number], v: Cell): void => {
     cells[COLUMNS.indexOf(c)] = v;
   };
   for (const [c, v] of [['id', id], ['source', 'gateway'], ['endpoint', 'messages'], ['method', 'POST'], ['path', '/v1/messages'], ['outcome', 'ok']] as const) set(c, v);
-  for (const c of ['started_at', 'stream', 'status', 'input_tokens', 'output_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cache_read_tokens', 'web_search_requests', 'retries'] as const) set(c, 1);
+  for (const c of ['stream', 'status', 'input_tokens', 'output_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cache_read_tokens', 'web_search_requests', 'retries'] as const) set(c, 1);
+  set('started_at', startedAt);
   set('cost_pico', 123_456_789_012_345_678n);
   set('baseline_pico', 123_456_789_012_345_678n);
   for (const c of ['savings', 'tags'] as const) set(c, '{}');
@@ -52,6 +53,25 @@ describe('SQLite store writer thread', () => {
       assert.ok(errors.some((e) => /writer thread failed \(no thread today\)/.test(e)), errors.join(''));
       const rows = db.prepare('SELECT id, cost_pico FROM usage_records ORDER BY id').safeIntegers(true).all();
       assert.deepEqual(rows, [{ id: 'after', cost_pico: 123_456_789_012_345_678n }, { id: 'before', cost_pico: 123_456_789_012_345_678n }]);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('deletes old records on the thread, in order with the writes before it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clawback-handoff-'));
+    try {
+      const path = join(dir, 'usage.db');
+      openSqliteStore(path, { thread: false, flushOnExit: false }).close();
+      const db = new Database(path);
+      const sink = threadSink(path, db, { flushMs: 60_000, maxBatch: 500, durability: 'normal' });
+      sink.push(row('old', 1_000));
+      sink.push(row('new', 5_000));
+      assert.equal(sink.retain?.(2_000), true);
+      await sink.flush();
+      assert.deepEqual(db.prepare('SELECT id FROM usage_records').all(), [{ id: 'new' }]);
+      await sink.close();
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -24,6 +24,8 @@ export interface RowSink {
   readonly pending: number;
   /** Flushes and stops the thread (if any). */
   close(): Promise<void>;
+  /** Has the writer thread delete records started before `cutoff` (epoch ms); false when there is no thread. */
+  readonly retain?: (cutoff: number) => boolean;
 }
 
 export interface SinkOptions {
@@ -174,6 +176,12 @@ export function threadSink(path: string, db: Database.Database, opts: SinkOption
       }
     },
     flush,
+    retain(cutoff) {
+      if (fallback) return false;
+      handoff(); // rows queued before it are written before it deletes
+      post({ retain: cutoff });
+      return true;
+    },
     async close() {
       await flush();
       if (fallback) {

@@ -2,7 +2,7 @@
  * What the SQLite store (sqlite-handoff.ts) and its writer thread (sqlite-thread.ts) say to each other.
  *
  * To the thread: `{ rows, oldest }` (rows to queue; `oldest` sets the flush deadline), `{ flush: seq }` (write
- * everything now), `{ close: true }`. From it: `{ ready: true }` once its connection is open, `{ flushed: seq }`.
+ * everything now), `{ retain: cutoffMs }` (delete records started before it), `{ close: true }`. From it: `{ ready: true }` once its connection is open, `{ flushed: seq }`.
  * Shared counters (Int32Array over workerData.control): [DONE] rows written or dropped so far (wrapping at 2^32),
  * [FLUSHED] the last flush seq completed, for a caller blocked in flushSync (one that awaits gets the message).
  */
@@ -19,6 +19,7 @@ export interface WriterThreadData {
 export type WriterMessage =
   | { readonly rows: Cell[][]; readonly oldest: number }
   | { readonly flush: number }
+  | { readonly retain: number }
   | { readonly close: true };
 
 /** From the thread: its connection is open (rows handed over from now on are its to write); a flush is done. */

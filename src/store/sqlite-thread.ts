@@ -20,6 +20,7 @@ function main(data: WriterThreadData): void {
     onError: (err, rows) => process.stderr.write(`clawback store: write failed, ${rows} record(s) lost: ${err.message}\n`),
     onWritten: (rows) => Atomics.add(control, DONE, rows),
   });
+  const deleteOld = db.prepare('DELETE FROM usage_records WHERE started_at < ?');
   port.on('message', (m: WriterMessage) => {
     if ('rows' in m) {
       writer.push(m.rows, m.oldest);
@@ -30,6 +31,15 @@ function main(data: WriterThreadData): void {
       Atomics.store(control, FLUSHED, m.flush);
       Atomics.notify(control, FLUSHED);
       port.postMessage({ flushed: m.flush } satisfies WriterReply);
+      return;
+    }
+    if ('retain' in m) {
+      try {
+        writer.flushSync();
+        deleteOld.run(m.retain);
+      } catch (err) {
+        process.stderr.write(`clawback store: retention failed: ${(err as Error).message}\n`);
+      }
       return;
     }
     writer.close();

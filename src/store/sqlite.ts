@@ -21,7 +21,8 @@
  * `durability: "full"` is set. On process exit the queue is flushed synchronously; the CLI also flushes on
  * SIGTERM and SIGINT. Duplicate ids are ignored (a batch result fetched twice is stored once).
  *
- * Retention: rows whose started_at is older than `retentionDays` are deleted at open and then every hour.
+ * Retention: rows whose started_at is older than `retentionDays` are deleted at open and then every hour (by the
+ * writer thread, after writing what it holds).
  */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -97,7 +98,15 @@ export function openSqliteStore(
   }
 
   applyRetention();
-  const retentionTimer = retentionDays > 0 ? setInterval(() => applyRetention(), 3_600_000).unref() : null;
+  // Hourly, on the writer thread where there is one: deleting an hour's records must not hold up requests.
+  const hourly = (): void => {
+    try {
+      if (!sink.retain?.(Date.now() - retentionDays * DAY_MS)) applyRetention();
+    } catch (err) {
+      process.stderr.write(`clawback store: retention failed: ${(err as Error).message}\n`);
+    }
+  };
+  const retentionTimer = retentionDays > 0 ? setInterval(hourly, 3_600_000).unref() : null;
   const onExit = (): void => {
     try {
       flushSync();
