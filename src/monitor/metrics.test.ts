@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { picoToUsd } from '../pricing/money.js';
+import { createMetrics } from './metrics.js';
 import { startHarness, TOKEN, userMessage } from './testing.js';
 
 interface Sample {
@@ -72,7 +73,19 @@ test('/metrics is Prometheus text that matches the store: requests, tokens, cost
     assert.equal(sum(samples, 'clawback_request_duration_seconds_count'), records.length);
     assert.equal(sum(samples, 'clawback_budget_limit_usd', (l) => l['budget'] === 'monthly'), 10);
     assert.equal(sum(samples, 'clawback_budget_remaining_usd', (l) => l['budget'] === 'monthly'), picoToUsd(10_000_000_000_000n - cost));
+    assert.equal(types.get('clawback_store_pending_records'), 'gauge');
+    assert.equal(sum(samples, 'clawback_store_pending_records'), 0, 'drained: everything is written');
   } finally {
     await h.close();
   }
+});
+
+test('clawback_store_pending_records reads the store at every scrape', async () => {
+  let pending = 7;
+  const m = createMetrics(() => [], () => pending);
+  const at = async (): Promise<number> => sum(parseProm(await m.text()).samples, 'clawback_store_pending_records');
+  assert.equal(await at(), 7);
+  pending = 0;
+  assert.equal(await at(), 0);
+  assert.doesNotMatch(await createMetrics().text(), /clawback_store_pending_records/, 'absent when the store cannot tell');
 });

@@ -13,6 +13,7 @@
  *   clawback_upstream_errors_total{status,type}                error answers (not clawback's own refusals)
  *   clawback_budget_limit_usd / _spent_usd / _in_flight_usd / _remaining_usd{budget,period}
  *   clawback_budget_refusals_total{budget}
+ *   clawback_store_pending_records                             metered, not yet written (stores that can tell)
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { picoToUsd, type Pico } from '../pricing/money.js';
@@ -39,7 +40,8 @@ export interface MonitorMetrics {
   readonly contentType: string;
 }
 
-export function createMetrics(budgets: () => readonly BudgetStatus[] = () => []): MonitorMetrics {
+/** `pending`: records the store has accepted and not yet written (null when the store cannot tell). */
+export function createMetrics(budgets: () => readonly BudgetStatus[] = () => [], pending: (() => number) | null = null): MonitorMetrics {
   const registry = new Registry();
   const cost = new PicoSums();
   const baseline = new PicoSums();
@@ -85,6 +87,16 @@ export function createMetrics(budgets: () => readonly BudgetStatus[] = () => [])
   budgetGauge('clawback_budget_spent_usd', 'Settled spend in the budget\'s current period, USD', (s) => s.spent);
   budgetGauge('clawback_budget_in_flight_usd', 'Reserved by requests in flight, USD', (s) => s.inFlight);
   budgetGauge('clawback_budget_remaining_usd', 'limit - spent - in flight, USD', (s) => s.remaining);
+  if (pending) {
+    new Gauge({
+      name: 'clawback_store_pending_records',
+      help: 'Records metered and not yet written to the usage store (grows if the store falls behind)',
+      registers: [registry],
+      collect() {
+        this.set(pending());
+      },
+    });
+  }
 
   return {
     registry,

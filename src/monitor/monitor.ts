@@ -92,7 +92,7 @@ export async function createMonitor({
     return [...fromConfig, ...fromKeys.filter((r) => !fromConfig.some((c) => c.name === r.name))];
   };
   const ledger = new BudgetLedger(rulesNow(), { now, staleAfterMs: staleReservationMs });
-  const metrics = createMetrics(() => ledger.status());
+  const metrics = createMetrics(() => ledger.status(), store.pending === undefined ? null : () => store.pending ?? 0);
   const feed = createFeed();
   const alerts = new AlertCenter({ db, config: alertsConfig, log, now, onRaised: (a) => feed.publish('alert', a) });
 

@@ -108,4 +108,6 @@ export interface UsageStore {
   flush(): Promise<void>;
   query(q: RecordQuery): Promise<UsageRecord[]>;
   close(): Promise<void>;
+  /** Records appended and not yet written; absent when the store cannot tell. */
+  readonly pending?: number;
 }
