@@ -8,23 +8,27 @@
 export class OutputLengths {
   private readonly ring: number[] = [];
   private next = 0;
+  /**
+   * The same window, kept sorted as answers come and go: quantiles are asked on every request and an answer arrives
+   * for nearly every request, so sorting the window on demand (~500 numbers) cost more than the rest of the lever.
+   */
+  private readonly sorted: number[] = [];
   /** Every answer observed (not only those still in the window). */
   observed = 0;
 
   constructor(readonly window: number) {}
 
-  /** The window sorted, kept until the next add: quantiles are asked on every request, answers arrive less often. */
-  private sorted: number[] | null = null;
-
   add(tokens: number): void {
     if (!Number.isFinite(tokens) || tokens < 0) return;
     this.observed++;
-    this.sorted = null;
     if (this.ring.length < this.window) this.ring.push(tokens);
     else {
+      const evicted = this.ring[this.next]!;
+      this.sorted.splice(lowerBound(this.sorted, evicted), 1);
       this.ring[this.next] = tokens;
       this.next = (this.next + 1) % this.window;
     }
+    this.sorted.splice(lowerBound(this.sorted, tokens), 0, tokens);
   }
 
   get size(): number {
@@ -33,11 +37,23 @@ export class OutputLengths {
 
   /** The q-quantile (nearest rank), or null with no samples. */
   quantile(q: number): number | null {
-    if (this.ring.length === 0) return null;
-    const sorted = (this.sorted ??= [...this.ring].sort((a, b) => a - b));
+    const sorted = this.sorted;
+    if (sorted.length === 0) return null;
     const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
     return sorted[rank] ?? null;
   }
+}
+
+/** The first index of a sorted array whose value is >= x. */
+function lowerBound(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The median of a list of numbers (null when empty). */
