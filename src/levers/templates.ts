@@ -102,19 +102,44 @@ export function matchTemplates(
   lastUserText: string,
   scanChars = 4000,
 ): TemplateMatch[] {
-  const sys = systemText.slice(0, scanChars);
+  if (compiled.length === 0) return [];
+  const sys = systemMatches(compiled, systemText.slice(0, scanChars));
   // The instruction is usually at the start or the end of the last user turn; long pasted material sits between.
   const user = lastUserText.length > scanChars ? `${lastUserText.slice(0, scanChars / 2)}\n${lastUserText.slice(-scanChars / 2)}` : lastUserText;
   const out: TemplateMatch[] = [];
-  for (const t of compiled) {
-    for (const [where, text] of [['system', sys], ['user', user]] as const) {
-      if (t.on !== 'any' && t.on !== where) continue;
-      const m = t.re.exec(text);
-      if (m) {
-        out.push({ id: t.id, kind: t.kind, shortForm: t.shortForm, matched: m[0].slice(0, 60), on: where });
-        break;
-      }
+  for (let i = 0; i < compiled.length; i++) {
+    const t = compiled[i]!;
+    const onSystem = sys[i];
+    if (onSystem !== null && onSystem !== undefined) {
+      out.push({ id: t.id, kind: t.kind, shortForm: t.shortForm, matched: onSystem, on: 'system' });
+      continue;
     }
+    if (t.on === 'system') continue;
+    const m = t.re.exec(user);
+    if (m) out.push({ id: t.id, kind: t.kind, shortForm: t.shortForm, matched: m[0].slice(0, 60), on: 'user' });
   }
   return out;
+}
+
+/**
+ * What each template matched in a system prompt (its first 60 characters; null: no match or not searched there),
+ * remembered per distinct prompt: an application sends the same system prompt with every request, and searching it
+ * was half of the template matching. Bounded: cleared when it holds SYSTEM_MEMO entries.
+ */
+const SYSTEM_MEMO = 256;
+const systemMemo = new WeakMap<readonly CompiledTemplate[], Map<string, readonly (string | null)[]>>();
+
+function systemMatches(compiled: readonly CompiledTemplate[], sys: string): readonly (string | null)[] {
+  let memo = systemMemo.get(compiled);
+  if (!memo) systemMemo.set(compiled, (memo = new Map()));
+  const known = memo.get(sys);
+  if (known) return known;
+  const found = compiled.map((t) => {
+    if (t.on === 'user') return null;
+    const m = t.re.exec(sys);
+    return m ? m[0].slice(0, 60) : null;
+  });
+  if (memo.size >= SYSTEM_MEMO) memo.clear();
+  memo.set(sys, found);
+  return found;
 }
