@@ -37,7 +37,11 @@ export function promptShape(body: Readonly<Obj>, model: CatalogModel): { promptT
 
 /** The shape in one tokenizer family, without the hidden tool-use system prompt (which depends on the model). */
 function familyShape(body: Readonly<Obj>, family: TokenizerFamily): { promptTokens: number; prefixTokens: number } {
-  const a = analyzePrefix(body as Obj, { family, hashes: false }); // sizes only: no hashing
+  // Sizes only, but through the hash chain: a block resent from a recent prompt (a conversation's history, an agent's
+  // tools) then has its tokens taken from that prompt's trail instead of counted again, which was most of routing's
+  // time on agent requests. The chain is namespaced apart from the caching lever's (the same body's objects on both
+  // sides would never be vouched for), so each keeps its own trails.
+  const a = analyzePrefix(body as Obj, { family, model: `shape|${String(body['model'] ?? '')}` });
   const messages = Array.isArray(body['messages']) ? body['messages'] : [];
   let lastUser = -1;
   messages.forEach((m, i) => {
