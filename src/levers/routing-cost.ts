@@ -8,6 +8,7 @@ import { priceResolved } from '../pricing/cost.js';
 import type { Pico } from '../pricing/money.js';
 import type { Usage } from '../pricing/usage.js';
 import { analyzePrefix } from '../wire/prefix.js';
+import { TrailCache } from '../wire/prefix-reuse.js';
 import { CHARS_PER_TOKEN_X10, type TokenizerFamily } from '../wire/tokens.js';
 
 /** none: nothing cached; write: the stable prefix is written (5m); warm: the stable prefix is read from the cache. */
@@ -35,13 +36,17 @@ export function promptShape(body: Readonly<Obj>, model: CatalogModel): { promptT
   return withToolOverhead(familyShape(body, model.entry.tokenizer), body, model);
 }
 
+/** Recent prompts' trails for shapes (wire/prefix-reuse.ts), bounded like the shared cache. */
+const shapeTrails = new TrailCache();
+
 /** The shape in one tokenizer family, without the hidden tool-use system prompt (which depends on the model). */
 function familyShape(body: Readonly<Obj>, family: TokenizerFamily): { promptTokens: number; prefixTokens: number } {
   // Sizes only, but through the hash chain: a block resent from a recent prompt (a conversation's history, an agent's
   // tools) then has its tokens taken from that prompt's trail instead of counted again, which was most of routing's
   // time on agent requests. The chain is namespaced apart from the caching lever's (the same body's objects on both
-  // sides would never be vouched for), so each keeps its own trails.
-  const a = analyzePrefix(body as Obj, { family, model: `shape|${String(body['model'] ?? '')}` });
+  // sides would never be vouched for), and its trails are kept apart too: they mostly hold the very values the
+  // caching lever's trails hold, and counting them against that cache's bound would halve what it keeps.
+  const a = analyzePrefix(body as Obj, { family, model: `shape|${String(body['model'] ?? '')}`, trails: shapeTrails });
   const messages = Array.isArray(body['messages']) ? body['messages'] : [];
   let lastUser = -1;
   messages.forEach((m, i) => {

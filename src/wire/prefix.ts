@@ -68,6 +68,8 @@ export interface PrefixOptions {
   readonly hashes?: boolean;
   /** False: hash every block even where a recent prompt had the same (prefix-reuse.ts); the result is the same. */
   readonly reuse?: boolean;
+  /** Where recent prompts' trails are kept (default: one cache shared by every caller that passes none). */
+  readonly trails?: TrailCache;
 }
 
 type Obj = Record<string, unknown>;
@@ -206,7 +208,8 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   const model = opts.model ?? String(body['model'] ?? '');
   chain.mix(`model:${model}`);
   const setting = `${family}|${model}`;
-  const matcher = hashing ? new TrailMatcher(opts.reuse === false ? [] : trails.candidates(setting)) : null;
+  const cache = opts.trails ?? trails;
+  const matcher = hashing ? new TrailMatcher(opts.reuse === false ? [] : cache.candidates(setting)) : null;
   const trail: TrailUnit[] = [];
   let cum = 0;
   let position = -1;
@@ -322,7 +325,7 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
       );
     });
   });
-  if (hashing) trails.remember(setting, trail);
+  if (hashing) cache.remember(setting, trail);
 
   // breakpoints: explicit ones, then the automatic one from a top-level cache_control
   const breakpoints: Breakpoint[] = [];
