@@ -43,10 +43,10 @@ const shapeTrails = new TrailCache();
 function familyShape(body: Readonly<Obj>, family: TokenizerFamily): { promptTokens: number; prefixTokens: number } {
   // Sizes only, but through the hash chain: a block resent from a recent prompt (a conversation's history, an agent's
   // tools) then has its tokens taken from that prompt's trail instead of counted again, which was most of routing's
-  // time on agent requests. The chain is namespaced apart from the caching lever's (the same body's objects on both
-  // sides would never be vouched for), and its trails are kept apart too: they mostly hold the very values the
-  // caching lever's trails hold, and counting them against that cache's bound would halve what it keeps.
-  const a = analyzePrefix(body as Obj, { family, model: `shape|${String(body['model'] ?? '')}`, trails: shapeTrails });
+  // time on agent requests. The trails are kept apart from the caching lever's: the same body's objects on both sides
+  // would never be vouched for, and they mostly hold the very values the caching lever's trails hold, so counting them
+  // against that cache's bound would halve what it keeps.
+  const a = analyzePrefix(body as Obj, { family, trails: shapeTrails });
   const messages = Array.isArray(body['messages']) ? body['messages'] : [];
   let lastUser = -1;
   messages.forEach((m, i) => {
