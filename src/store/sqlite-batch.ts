@@ -22,12 +22,10 @@ export interface BatchWriter {
   flushSync(): void;
   /** Rows queued, not yet written. */
   readonly pending: number;
-  /** Rows written (or dropped by a failed transaction) since the writer started. */
-  readonly done: number;
   close(): void;
 }
 
-export function insertStatement(db: Database.Database): (rows: readonly Cell[][]) => void {
+function insertStatement(db: Database.Database): (rows: readonly Cell[][]) => void {
   const insert = db.prepare(`INSERT OR IGNORE INTO usage_records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
   return db.transaction((rows: readonly Cell[][]) => {
     for (const r of rows) insert.run(r);
@@ -39,7 +37,6 @@ export function createBatchWriter(db: Database.Database, { flushMs, maxBatch, on
   let queue: Cell[][] = [];
   let deadline = Infinity;
   let timer: NodeJS.Timeout | null = null;
-  let done = 0;
 
   function flushSync(): void {
     if (timer) clearTimeout(timer);
@@ -53,7 +50,6 @@ export function createBatchWriter(db: Database.Database, { flushMs, maxBatch, on
     } catch (err) {
       onError(err as Error, batch.length);
     }
-    done += batch.length;
     onWritten?.(batch.length);
   }
 
@@ -73,9 +69,6 @@ export function createBatchWriter(db: Database.Database, { flushMs, maxBatch, on
     flushSync,
     get pending() {
       return queue.length;
-    },
-    get done() {
-      return done;
     },
     close() {
       flushSync();
