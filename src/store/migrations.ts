@@ -62,6 +62,19 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE TABLE IF NOT EXISTS clawback_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
     ],
   },
+  {
+    // Most records have no session (only Claude Code sends one) and no batch: indexing their NULLs cost an index
+    // insert each per record (about 0.7 us of the writer's ~9 us a row) for entries no query reads. `session_id = ?`
+    // implies NOT NULL, so both SQLite and PostgreSQL still use the index for it.
+    version: 2,
+    name: 'partial session and batch indexes',
+    sql: [
+      'DROP INDEX IF EXISTS usage_records_session',
+      'CREATE INDEX IF NOT EXISTS usage_records_session ON usage_records (session_id, started_at) WHERE session_id IS NOT NULL',
+      'DROP INDEX IF EXISTS usage_records_batch',
+      'CREATE INDEX IF NOT EXISTS usage_records_batch ON usage_records (batch_id) WHERE batch_id IS NOT NULL',
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

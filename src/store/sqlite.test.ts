@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { UsageRecord } from './record.js';
+import { MIGRATIONS } from './migrations.js';
+import { COLUMNS, toRow } from './row.js';
 import { openSqliteStore } from './sqlite.js';
 
 const dirs: string[] = [];
@@ -75,7 +77,7 @@ for (const thread of [true, false]) {
       assert.deepEqual((await b.query({})).map((r) => r.id), ['r1']);
       await b.close();
       const raw = new Database(p, { readonly: true });
-      assert.deepEqual(raw.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }]);
+      assert.deepEqual(raw.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }, { version: 2 }]);
       assert.equal((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
       raw.close();
     });
@@ -161,6 +163,33 @@ for (const thread of [true, false]) {
       assert.deepEqual((await b.query({})).map((r) => r.id), ['new']);
       assert.equal(b.applyRetention(now + 30 * 86_400_000), 1);
       await b.close();
+    });
+
+    it('upgrades a version 1 database: its records stay, sessions and batches are indexed only where set', async () => {
+      const p = dbPath();
+      const raw = new Database(p);
+      raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+      for (const sql of MIGRATIONS[0]!.sql) raw.exec(sql);
+      raw.prepare('INSERT INTO schema_migrations VALUES (1, ?, 0)').run(MIGRATIONS[0]!.name);
+      const insert = raw.prepare(`INSERT INTO usage_records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+      insert.run(toRow(record({ id: 'r1', sessionId: 's1' })));
+      insert.run(toRow(record({ id: 'r2', sessionId: null, batchId: 'msgbatch_1', startedAt: 1_795_000_000_001 })));
+      raw.close();
+
+      const s = open(p);
+      assert.deepEqual((await s.query({ sessionId: 's1' })).map((r) => r.id), ['r1']);
+      assert.deepEqual((await s.query({})).map((r) => r.id), ['r1', 'r2']);
+      await s.close();
+      const db = new Database(p, { readonly: true });
+      assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }]);
+      const plan = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+      assert.match(plan("SELECT id FROM usage_records WHERE session_id = 's1' ORDER BY started_at"), /usage_records_session/);
+      assert.match(plan("SELECT id FROM usage_records WHERE batch_id = 'msgbatch_1'"), /usage_records_batch/);
+      // Partial: a row without a session (or batch) has no entry to write in that index.
+      const indexSql = (name: string): string => (db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql;
+      assert.match(indexSql('usage_records_session'), /WHERE session_id IS NOT NULL$/);
+      assert.match(indexSql('usage_records_batch'), /WHERE batch_id IS NOT NULL$/);
+      db.close();
     });
 
     it('refuses a database written by a newer clawback', () => {

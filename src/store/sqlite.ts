@@ -7,7 +7,7 @@
  *                    epoch-ms times (started_at, first_byte_at, ended_at); token counts per billing line;
  *                    JSON text: usage (the API's usage object), savings ({lever: "pico as decimal string"}),
  *                    tags ({k: v}), prefix ([{i,h,t,bp?}]), decisions ([LeverDecisionRecord]).
- *                    Indexes: started_at; (session_id, started_at); (key_hash, started_at); batch_id.
+ *                    Indexes: started_at; (session_id, started_at) and batch_id where set; (key_hash, started_at).
  *   clawback_meta    key/value settings kept with the data, e.g. `key_salt` (salt of the API-key hashes).
  *   schema_migrations  version, name, applied_at of every migration applied.
  *
