@@ -11,12 +11,20 @@ import type { PrefixFingerprint } from '../store/record.js';
 import type { CacheTtl, PrefixBlock } from '../wire/prefix.js';
 
 export function fingerprintsOf(blocks: readonly PrefixBlock[], breakpoints: readonly { readonly block: PrefixBlock; readonly ttl: CacheTtl }[]): PrefixFingerprint[] {
-  const bp = new Map<number, CacheTtl>();
-  for (const x of breakpoints) bp.set(x.block.index, x.ttl);
-  return blocks.map((blk) => {
-    const ttl = bp.get(blk.index);
-    return ttl ? { i: blk.index, h: blk.hash, t: blk.cumTokens, bp: ttl } : { i: blk.index, h: blk.hash, t: blk.cumTokens };
-  });
+  // Four breakpoints at most in a valid request: a scan, no lookup table per request (a table for a body with more).
+  const many = breakpoints.length > 8 ? new Map(breakpoints.map((x) => [x.block.index, x.ttl])) : null;
+  const ttlAt = (index: number): CacheTtl | undefined => {
+    if (many) return many.get(index);
+    for (const x of breakpoints) if (x.block.index === index) return x.ttl;
+    return undefined;
+  };
+  const out: PrefixFingerprint[] = new Array<PrefixFingerprint>(blocks.length);
+  for (let k = 0; k < blocks.length; k++) {
+    const blk = blocks[k]!;
+    const ttl = breakpoints.length > 0 ? ttlAt(blk.index) : undefined;
+    out[k] = ttl ? { i: blk.index, h: blk.hash, t: blk.cumTokens, bp: ttl } : { i: blk.index, h: blk.hash, t: blk.cumTokens };
+  }
+  return out;
 }
 
 function isCachingLever(l: Planner['levers'][number]): l is CachingLever {

@@ -77,6 +77,8 @@ export class TrailCache {
   private readonly lists = new Map<string, Trail[]>();
   private readonly weights = new WeakMap<Trail, number>();
   private chars = 0;
+  /** The setting last remembered (the Map's last key), or null. */
+  private latest: string | null = null;
 
   constructor(private readonly perSetting = 16, private readonly maxChars = 16_000_000) {}
 
@@ -90,10 +92,14 @@ export class TrailCache {
     if (trail.length === 0) return;
     const list = this.lists.get(setting) ?? [];
     const head = list[0];
-    // The same prompt again (every block reused from the latest trail): only the setting's recency changes.
+    // The same prompt again (every block reused from the latest trail): only the setting's recency changes, and
+    // not even that when it is already the most recent (re-inserting a Map key every request churns its table).
     if (head !== undefined && head.length === trail.length && head[head.length - 1] === trail[trail.length - 1]) {
-      this.lists.delete(setting);
-      this.lists.set(setting, list);
+      if (this.latest !== setting) {
+        this.lists.delete(setting);
+        this.lists.set(setting, list);
+        this.latest = setting;
+      }
       return;
     }
     const weight = weightOf(trail);
@@ -108,10 +114,14 @@ export class TrailCache {
     }
     this.lists.delete(setting);
     this.lists.set(setting, kept);
+    this.latest = setting;
     for (const [k, l] of this.lists) {
       if (this.chars <= this.maxChars) break;
       while (l.length > 0 && this.chars > this.maxChars && !(k === setting && l.length === 1)) this.chars -= this.weights.get(l.pop()!) ?? 0;
-      if (l.length === 0) this.lists.delete(k);
+      if (l.length === 0) {
+        this.lists.delete(k);
+        if (k === this.latest) this.latest = null;
+      }
     }
   }
 }

@@ -197,6 +197,13 @@ class Chain {
   }
 }
 
+/** A block's estimated tokens: a tool definition (its JSON, `json`), a system text, or a message content block. */
+function tokensOf(what: 'tool' | 'system' | 'message', value: unknown, json: string, first: boolean, family: TokenizerFamily): number {
+  if (what === 'tool') return textTokens(json, family) + BLOCK_OVERHEAD;
+  if (what === 'system') return textTokens(value as string, family) + BLOCK_OVERHEAD;
+  return blockTokens(value as Obj, family) + (first ? MESSAGE_OVERHEAD : 0);
+}
+
 /** Recent prompts' hash trails: a repeated beginning is compared, not hashed again (prefix-reuse.ts). */
 const trails = new TrailCache();
 
@@ -225,14 +232,8 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
    * content block (`first` of its message, with its role); `value` is what equality is judged on.
    */
   const measure = (what: 'tool' | 'system' | 'message', value: unknown, first: boolean, role: string): void => {
-    let json: string | undefined;
-    const tokensOf = (): number => {
-      if (what === 'tool') return textTokens((json ??= jsonWithoutCacheControl(value)), family) + BLOCK_OVERHEAD;
-      if (what === 'system') return textTokens(value as string, family) + BLOCK_OVERHEAD;
-      return blockTokens(value as Obj, family) + (first ? MESSAGE_OVERHEAD : 0);
-    };
     if (!hashing) {
-      mTokens = tokensOf();
+      mTokens = tokensOf(what, value, what === 'tool' ? jsonWithoutCacheControl(value) : '', first, family);
       mHash = '';
       return;
     }
@@ -245,9 +246,11 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
       chain.adopt(u.state);
       trail.push(u);
     } else {
-      mTokens = tokensOf();
+      // A tool's JSON is both what it is counted on and what its hash covers: made once, and only when not reused.
+      const json = what === 'tool' ? jsonWithoutCacheControl(value) : '';
+      mTokens = tokensOf(what, value, json, first, family);
       const content =
-        what === 'tool' ? (json ??= jsonWithoutCacheControl(value))
+        what === 'tool' ? json
         : what === 'system' ? JSON.stringify({ type: 'text', text: value })
         : (first ? `role:${role}\u0000` : '') + hashKey(value, true);
       chain.block(content);
@@ -283,7 +286,9 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
 
   // settings that invalidate the system cache
   chain.mix(`speed:${String(body['speed'] ?? 'standard')}`);
-  chain.mix(`server-tools:${tools.filter((t) => isObj(t) && typeof t['type'] === 'string' && String(t['type']).startsWith('web_search')).length}`);
+  let serverTools = 0;
+  for (const t of tools) if (isObj(t) && typeof t['type'] === 'string' && t['type'].startsWith('web_search')) serverTools++;
+  chain.mix(`server-tools:${serverTools}`);
 
   // system
   const system = body['system'];
@@ -332,7 +337,8 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   for (const b of blocks) if (b.cacheControl) breakpoints.push({ block: b, ttl: b.cacheControl, automatic: false });
   const auto = ttlOf(body['cache_control']);
   if (auto) {
-    const last = [...blocks].reverse().find((b) => b.cacheable);
+    let last: PrefixBlock | undefined;
+    for (let i = blocks.length - 1; i >= 0 && !last; i--) if (blocks[i]!.cacheable) last = blocks[i];
     if (last) {
       if (last.cacheControl && last.cacheControl !== auto) {
         error ??= `cache_control: the last block already has a cache_control with ttl "${last.cacheControl}", which conflicts with the top-level ttl "${auto}"`;
