@@ -46,3 +46,12 @@ test('mergeUsage merges nested objects field by field and ignores non-objects', 
   assert.deepEqual(merged?.cache_creation, { ephemeral_5m_input_tokens: 5, ephemeral_1h_input_tokens: 9 });
   assert.equal(mergeUsage(null, 'x'), null);
 });
+
+test('mergeUsage: null fields, at the top or nested, leave the earlier value; a __proto__ key changes nothing', () => {
+  const base = { input_tokens: 10, output_tokens: 1, server_tool_use: { web_search_requests: 2, web_fetch_requests: 1 } };
+  const update = JSON.parse('{"input_tokens":null,"output_tokens":40,"server_tool_use":{"web_search_requests":3,"web_fetch_requests":null},"__proto__":{"polluted":1}}') as unknown;
+  const merged = mergeUsage(base, update);
+  assert.deepEqual(merged, { input_tokens: 10, output_tokens: 40, server_tool_use: { web_search_requests: 3, web_fetch_requests: 1 } });
+  assert.equal(Object.getPrototypeOf(merged), Object.prototype);
+  assert.deepEqual(base.server_tool_use, { web_search_requests: 2, web_fetch_requests: 1 }, 'the earlier usage is not changed in place');
+});

@@ -27,10 +27,15 @@ function isObj(v: unknown): v is Obj {
 export function mergeUsage(base: Usage | null, update: unknown): Usage | null {
   if (!isObj(update)) return base;
   const out: Obj = { ...(base ?? {}) };
-  for (const [k, v] of Object.entries(update)) {
-    if (v === null || v === undefined) continue;
+  for (const k in update) {
+    const v = update[k];
+    if (v === null || v === undefined || k === '__proto__') continue;
     const prev = out[k];
-    out[k] = isObj(v) && isObj(prev) ? { ...prev, ...Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null && x !== undefined)) } : v;
+    if (isObj(v) && isObj(prev)) {
+      const merged: Obj = { ...prev };
+      for (const n in v) if (v[n] !== null && v[n] !== undefined && n !== '__proto__') merged[n] = v[n];
+      out[k] = merged;
+    } else out[k] = v;
   }
   return out as Usage;
 }
