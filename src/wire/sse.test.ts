@@ -42,3 +42,11 @@ test('a line that spans many chunks is read once it ends', () => {
   assert.equal(out.length, 1);
   assert.equal(out[0]!.data, long);
 });
+
+test('reads fields as the SSE spec does: one optional space, a bare "data" line, longer names are other fields', () => {
+  const events = parseAll(['event:tight\ndata:  two spaces\ndatum: not data\ndata\ndata2: no\nid: 7\nretry: 10\n\n', 'eventual: no\ndata: only\n\n']);
+  assert.deepEqual(events, [
+    { event: 'tight', data: ' two spaces\n' },
+    { event: 'message', data: 'only' },
+  ]);
+});

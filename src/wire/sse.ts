@@ -17,51 +17,60 @@ export function encodeSse(event: string, data: unknown): string {
 
 export class SseParser {
   private readonly decoder = new StringDecoder('utf8');
+  /** The unfinished line carried over from the previous chunk. */
   private buf = '';
   private event = '';
-  private data: string[] = [];
+  /** The event's data lines joined with "\n", or null before its first data line. */
+  private data: string | null = null;
 
   constructor(private readonly onEvent: (e: SseEvent) => void) {}
 
   push(chunk: Buffer | Uint8Array | string): void {
-    this.buf += typeof chunk === 'string' ? chunk : this.decoder.write(chunk as Buffer);
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk as Buffer);
+    // Lines are read in place (offsets into the text), not cut into strings of their own first.
+    const s = this.buf.length === 0 ? text : this.buf + text;
     let start = 0;
     for (;;) {
-      const nl = this.buf.indexOf('\n', start);
+      const nl = s.indexOf('\n', start);
       if (nl < 0) break;
-      let lineEnd = nl;
-      if (lineEnd > start && this.buf.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-      this.line(this.buf.slice(start, lineEnd));
+      this.line(s, start, nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
       start = nl + 1;
     }
-    this.buf = start === 0 ? this.buf : this.buf.slice(start);
+    this.buf = start === 0 ? s : s.slice(start);
   }
 
   /** Call at end of stream: a final event without its blank line is still delivered. */
   end(): void {
-    this.buf += this.decoder.end();
-    if (this.buf.length > 0) {
-      this.line(this.buf.replace(/\r$/, ''));
-      this.buf = '';
-    }
-    this.line('');
+    const rest = this.buf + this.decoder.end();
+    this.buf = '';
+    if (rest.length > 0) this.line(rest, 0, rest.charCodeAt(rest.length - 1) === 13 ? rest.length - 1 : rest.length);
+    this.line('', 0, 0);
   }
 
-  private line(line: string): void {
-    if (line === '') {
-      if (this.data.length > 0 || this.event !== '') {
-        this.onEvent({ event: this.event || 'message', data: this.data.join('\n') });
+  /** The line s[start, end). Only `event` and `data` matter here; comments and other fields are skipped unread. */
+  private line(s: string, start: number, end: number): void {
+    if (start === end) {
+      if (this.data !== null || this.event !== '') {
+        this.onEvent({ event: this.event || 'message', data: this.data ?? '' });
       }
       this.event = '';
-      this.data = [];
+      this.data = null;
       return;
     }
-    if (line.charCodeAt(0) === 58 /* ':' comment */) return;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'event') this.event = value;
-    else if (field === 'data') this.data.push(value);
+    if (s.startsWith('data', start)) {
+      const v = this.value(s, start + 4, end);
+      if (v !== null) this.data = this.data === null ? v : `${this.data}\n${v}`;
+    } else if (s.startsWith('event', start)) {
+      const v = this.value(s, start + 5, end);
+      if (v !== null) this.event = v;
+    }
+  }
+
+  /** The value of a field whose name ends at `at`: after its colon and one optional space; null if the name goes on. */
+  private value(s: string, at: number, end: number): string | null {
+    if (at >= end) return at === end ? '' : null;
+    if (s.charCodeAt(at) !== 58 /* ':' */) return null;
+    const from = at + 1 < end && s.charCodeAt(at + 1) === 32 ? at + 2 : at + 1;
+    return s.slice(from, end);
   }
 }
