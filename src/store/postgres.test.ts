@@ -2,6 +2,7 @@
 // exact round trip, restart, duplicates, filters, and the gateway writing to it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
@@ -53,6 +54,39 @@ describe('Postgres usage store', () => {
     assert.equal(await b.keySalt(), salt);
     assert.equal((await b.query({})).length, 2);
     await b.close();
+  });
+
+  it('sets its schema when each connection starts, keeping options given in the URL, and prints no warning', async () => {
+    // In a process of its own: pg warns once per process, so an earlier test here could hide the warning.
+    const app = `clawback_t_${randomBytes(4).toString('hex')}`;
+    const url = `${URL_}?options=${encodeURIComponent(`-c application_name=${app}`)}`;
+    const fromSource = import.meta.url.endsWith('.ts');
+    const mod = new URL(`./postgres.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
+    const script = `
+      const { openPostgresStore } = await import(${JSON.stringify(mod)});
+      const s = await openPostgresStore(${JSON.stringify(url)}, { schema: ${JSON.stringify(schema)}, flushMs: 20, connections: 2 });
+      const rec = ${JSON.stringify({ ...record({ id: 'req_pg_opts' }), costPico: '0', baselinePico: '0', savingsPico: {} })};
+      s.append({ ...rec, costPico: 0n, baselinePico: 0n });
+      await s.flush();
+      await s.close();`;
+    const child = spawnSync(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stderr, '', 'nothing on stderr (pg warns when a query is sent while another runs)');
+    const c = new pg.Client({ connectionString: URL_ });
+    await c.connect();
+    const inSchema = await c.query(`SELECT id FROM ${schema}.usage_records WHERE id = 'req_pg_opts'`);
+    await c.end();
+    assert.equal(inSchema.rowCount, 1, 'written into the schema');
+
+    // The URL's own options still reach the server (the schema is added to them, not put in their place).
+    const s = await openPostgresStore(url, { schema, connections: 1 });
+    assert.equal((await s.query({})).some((r) => r.id === 'req_pg_opts'), true);
+    const c2 = new pg.Client({ connectionString: URL_ });
+    await c2.connect();
+    const mine = await c2.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [app]);
+    await c2.end();
+    await s.close();
+    assert.equal((mine.rows[0] as { n: number }).n, 1);
   });
 
   it('is what the gateway meters into, at the ledger cost', async () => {

@@ -30,6 +30,28 @@ const DAY_MS = 86_400_000;
 // Postgres allows 65535 bind parameters per statement.
 const ROWS_PER_INSERT = Math.floor(65_000 / COLUMNS.length);
 
+/**
+ * The pool's connection settings, with `schema` (if any) as the search_path of every connection from its start-up
+ * packet: a `SET` sent from the pool's connect event overlaps the pool's first query on that client (pg 8 queues
+ * it with a deprecation warning; pg 9 will refuse). Options given in the URL are kept (the URL's would override ours).
+ */
+function withSearchPath(url: string, schema: string | undefined): { connectionString: string; options?: string } {
+  if (!schema) return { connectionString: url };
+  let fromUrl: string | null = null;
+  let connectionString = url;
+  try {
+    const u = new URL(url);
+    fromUrl = u.searchParams.get('options');
+    if (fromUrl !== null) {
+      u.searchParams.delete('options');
+      connectionString = u.toString();
+    }
+  } catch {
+    // not a URL pg-connection-string parses as one (e.g. a socket path): passed on as given
+  }
+  return { connectionString, options: `${fromUrl ? `${fromUrl} ` : ''}-c search_path=${schema}` };
+}
+
 export async function openPostgresStore(
   url: string,
   { flushMs = 200, maxBatch = 500, retentionDays = 0, schema, connections = 4 }: PostgresStoreOptions = {},
@@ -37,9 +59,8 @@ export async function openPostgresStore(
   if (!Number.isFinite(flushMs) || flushMs < 0) throw new Error(`store: flushMs must be >= 0 (got ${flushMs})`);
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`store: maxBatch must be a whole number >= 1 (got ${maxBatch})`);
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`store: schema must be a plain lower-case identifier (got "${schema}")`);
-  const pool = new pg.Pool({ connectionString: url, max: connections });
+  const pool = new pg.Pool({ ...withSearchPath(url, schema), max: connections });
   pool.on('error', (err) => process.stderr.write(`clawback store: postgres: ${err.message}\n`));
-  if (schema) pool.on('connect', (c) => void c.query(`SET search_path TO ${schema}`));
   try {
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await migrate(pool);
