@@ -28,7 +28,9 @@ export interface BatchWriter {
 function insertStatement(db: Database.Database): (rows: readonly Cell[][]) => void {
   const insert = db.prepare(`INSERT OR IGNORE INTO usage_records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
   return db.transaction((rows: readonly Cell[][]) => {
-    for (const r of rows) insert.run(r);
+    // As arguments, not one array: better-sqlite3 then binds each from the call itself instead of reading the
+    // array element by element through V8's API (~0.8 of ~6.7 us per row; binding is most of an insert's cost).
+    for (const r of rows) insert.run(...r);
   });
 }
 
