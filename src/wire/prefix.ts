@@ -207,6 +207,16 @@ function tokensOf(what: 'tool' | 'system' | 'message', value: unknown, json: str
 /** Recent prompts' hash trails: a repeated beginning is compared, not hashed again (prefix-reuse.ts). */
 const trails = new TrailCache();
 
+/**
+ * The trail cache's key for a tokenizer and model. The last one is kept as the same string object: a key built anew
+ * per request is hashed anew at every lookup, which cost as much as matching a small prompt's blocks.
+ */
+let lastSetting = { family: '', model: '', key: '' };
+function settingOf(family: string, model: string): string {
+  if (family !== lastSetting.family || model !== lastSetting.model) lastSetting = { family, model, key: `${family}|${model}` };
+  return lastSetting.key;
+}
+
 export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   const family = opts.family;
   const blocks: PrefixBlock[] = [];
@@ -214,7 +224,7 @@ export function analyzePrefix(body: Obj, opts: PrefixOptions): PrefixAnalysis {
   const chain = new Chain();
   const model = opts.model ?? String(body['model'] ?? '');
   chain.mix(`model:${model}`);
-  const setting = `${family}|${model}`;
+  const setting = settingOf(family, model);
   const cache = opts.trails ?? trails;
   const matcher = hashing ? new TrailMatcher(opts.reuse === false ? [] : cache.candidates(setting)) : null;
   const trail: TrailUnit[] = [];
