@@ -42,13 +42,28 @@ export function relay(
     res.writeHead(up.status, headers);
     res.on('drain', onDrain);
     res.on('close', onClose);
+    // Chunks that arrive together leave together: the socket stays corked until this turn of the event loop is
+    // done (or the body ends), so the last chunk and the end of a chunked (SSE) answer go out in one write, not
+    // two. Uncorked per turn, nothing waits for a later chunk.
+    let corked = false;
+    const flush = (): void => {
+      if (!corked) return;
+      corked = false;
+      res.uncork();
+    };
     body.on('data', (c: Buffer) => {
       if (trace.firstByteAt === null) trace.firstByteAt = Date.now();
       if (tap) tap.push(c);
+      if (!corked) {
+        corked = true;
+        res.cork();
+        setImmediate(flush);
+      }
       if (!res.write(c)) body.pause();
     });
     body.once('end', () => {
       res.end();
+      flush();
       finish('ok');
     });
     body.once('error', () => {
