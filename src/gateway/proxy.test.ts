@@ -153,6 +153,37 @@ describe('gateway transparency', () => {
     assert.equal(r.stopReason, 'end_turn');
   });
 
+  it('relays a long stream to a client that reads slowly: every byte, in order, metered from its last event', { timeout: 20_000 }, async () => {
+    // ~6 MB of deltas written as fast as the upstream can: the gateway's socket to the client fills, the relay
+    // pauses the upstream body and resumes on drain, and nothing is lost or reordered on the way.
+    const deltas = Array.from({ length: 3000 }, (_, i) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${String(i).padStart(6, '0')}${'x'.repeat(2000)}"}}\n\n`);
+    const wire = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_bp","model":"claude-sonnet-4-6","usage":{"input_tokens":11,"output_tokens":1}}}\n\n' +
+      deltas.join('') + 'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":4321}}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n';
+    const up = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const bytes = Buffer.from(wire);
+      for (let i = 0; i < bytes.length; i += 7_000) res.write(bytes.subarray(i, i + 7_000));
+      res.end();
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    toClose.push({ close: () => closeServer(up) });
+    const gw = await gateway({ upstream: `http://127.0.0.1:${(up.address() as AddressInfo).port}` });
+    const res = await request(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, max_tokens: 5000, stream: true, messages: [] }) });
+    const got: Buffer[] = [];
+    let n = 0;
+    for await (const c of res.body) {
+      got.push(c as Buffer);
+      if (++n % 50 === 0) await new Promise((r) => setTimeout(r, 5)); // a slow reader
+    }
+    assert.equal(Buffer.concat(got).toString(), wire);
+    await gw.drain();
+    const r = (await gw.store.query({}))[0]!;
+    assert.equal(r.outcome, 'ok');
+    assert.equal(r.outputTokens, 4321);
+    assert.equal(r.inputTokens, 11);
+  });
+
   it('relays a gzip body from an upstream that compresses anyway, and meters its decompressed copy', async () => {
     const json = JSON.stringify({ id: 'msg_g', type: 'message', model: MODEL, content: [], stop_reason: 'end_turn', usage: { input_tokens: 1000, output_tokens: 100 } });
     const gz = gzipSync(json);
