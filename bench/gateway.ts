@@ -10,7 +10,9 @@
  *
  * Each server runs in its own child process; the load generator (undici, keep-alive) runs in this one. For JSON and
  * SSE answers, at 1 and 32 connections: requests/s, p50 and p99 latency, and gateway vs bare ratios (targets:
- * >= 85% of bare throughput, <= 0.1 ms added p50). Every figure comes from the same machine in the same run.
+ * >= 85% of bare throughput, <= 0.1 ms added p50). At 32 connections the closed loop saturates the machine, so its
+ * p50 is queueing (connections / throughput); each target is then also run at one fixed rate (half the slowest
+ * target's peak, so none saturates), where p50 is the time the hops themselves take. Every figure comes from the same machine in the same run.
  * Then AGENT: four agent conversations (18 tools, a 7 KB system prompt, tool calls with 5.6 KB results, 65-240 KB
  * per request) resent turn after turn at 8 connections, JSON answers: the overhead on the bodies coding agents send.
  * Options (env): BENCH_SECONDS per measurement (default 2), BENCH_ROUNDS (default 3; each target keeps its best
@@ -176,6 +178,44 @@ async function load(url: string, bodies: readonly string[], connections: number,
   return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
 }
 
+/**
+ * Open loop: sends `rate` requests/s over up to `connections` connections, whatever the answers do, in the small
+ * bursts a 1 ms timer allows, and times each from its send (a wait for a free connection counts; the timer's own
+ * lateness does not). At a saturating closed loop, p50 is only connections / throughput; at a fixed rate below
+ * saturation, it is the time a request spends in each hop, which is what the gateway adds under concurrent traffic.
+ */
+async function loadAtRate(url: string, bodies: readonly string[], connections: number, rate: number, seconds: number): Promise<Result> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections, pipelining: 1 });
+  const headers = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench-0000', 'anthropic-version': '2023-06-01' };
+  const lat: number[] = [];
+  const inflight: Promise<void>[] = [];
+  let errors = 0;
+  const total = Math.round(rate * seconds);
+  const start = performance.now();
+  const send = async (body: string): Promise<void> => {
+    const t0 = performance.now();
+    try {
+      const r = await request(`${url}/v1/messages`, { method: 'POST', headers, body, dispatcher: agent });
+      await r.body.text();
+      if (r.statusCode !== 200) errors++;
+    } catch {
+      errors++;
+    }
+    lat.push(performance.now() - t0);
+  };
+  for (let sent = 0; sent < total; ) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
+    for (; sent < due; sent++) inflight.push(send(bodies[sent % bodies.length]!));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - start) / 1000;
+  await agent.close();
+  lat.sort((a, b) => a - b);
+  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+  return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
+}
+
 function cpuOf(proc: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     proc.once('message', (m) => resolve((m as { cpu: number }).cpu));
@@ -258,6 +298,32 @@ async function main(): Promise<void> {
       }
       const g = res['gateway']!;
       const b = res['bare']!;
+      // Below saturation: every target at the same fixed rate, half the slowest target's peak so that none saturates,
+      // best of the rounds for each.
+      let atRate = '';
+      if (c > 1) {
+        const rate = Math.round(Math.min(...targets.map(([name]) => res[name]!.rps)) / 2);
+        const fixed: Record<string, Result> = {};
+        for (let round = 0; round < rounds; round++) {
+          for (const [name, url] of targets) {
+            if (name === 'direct') continue;
+            const r = await loadAtRate(url, bodies, c, rate, seconds);
+            const best = fixed[name];
+            fixed[name] = best ? { ...r, p50: Math.min(best.p50, r.p50), p99: Math.min(best.p99, r.p99), errors: best.errors + r.errors } : r;
+          }
+        }
+        for (const [name, r] of Object.entries(fixed)) {
+          console.log(
+            `${label.padEnd(5)} ${String(c).padStart(5)}  ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(3).padStart(8)} ` +
+              `${r.p99.toFixed(3).padStart(8)} ${String(r.errors).padStart(7)}   at a fixed ${rate} req/s`,
+          );
+        }
+        const fg = fixed['gateway']!;
+        const fb = fixed['bare']!;
+        atRate =
+          `; at a fixed ${rate} req/s (half the slowest target's peak) p50 ${fg.p50.toFixed(3)} vs ${fb.p50.toFixed(3)} ms (added ${((fg.p50 - fb.p50) * 1000).toFixed(0)} us), ` +
+          `p99 ${fg.p99.toFixed(2)} vs ${fb.p99.toFixed(2)} ms, as \`clawback gateway\` added p50 ${((fixed['full']!.p50 - fb.p50) * 1000).toFixed(0)} us`;
+      }
       const cpuG = cpu['gateway']!;
       const cpuB = cpu['bare']!;
       summary.push(
@@ -267,7 +333,7 @@ async function main(): Promise<void> {
           `CPU per request ${cpuG.toFixed(0)} vs ${cpuB.toFixed(0)} us (bare/gateway ${((cpuB / cpuG) * 100).toFixed(1)}%); ` +
           `without fingerprints ${((res['gw-nofp']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['gw-nofp']!.p50 - b.p50) * 1000).toFixed(0)} us; ` +
           `as \`clawback gateway\` (levers + monitor) ${((res['full']!.rps / b.rps) * 100).toFixed(1)}%, added p50 ${((res['full']!.p50 - b.p50) * 1000).toFixed(0)} us, ` +
-          `CPU per request ${cpu['full']!.toFixed(0)} us`,
+          `CPU per request ${cpu['full']!.toFixed(0)} us${atRate}`,
       );
     }
     console.log('\n' + summary.join('\n'));
