@@ -69,6 +69,8 @@ export function addBreakdowns(a: CostBreakdown, b: CostBreakdown): CostBreakdown
 /** tokens x rate x ratio, rounded half-up to a whole pico-dollar (exact for every shipped price). */
 function line(tokens: number, rate: Pico, r: Ratio): Pico {
   if (tokens === 0) return 0n;
+  // A whole ratio (the standard price, 1/1) needs no rounding: the same result without the division.
+  if (r.den === 1n) return r.num === 1n ? BigInt(tokens) * rate : BigInt(tokens) * rate * r.num;
   const num = BigInt(tokens) * rate * r.num;
   return (num * 2n + r.den) / (2n * r.den);
 }
@@ -105,7 +107,7 @@ export function priceResolved(m: CatalogModel, webSearchFee: Pico, usage: Usage,
   if (batch && fast) throw new CostError('fast mode is not available with the Batch API');
   const g = geoRatio(m, opts.geo ?? usage.inference_geo);
   // Batch halves every line; inference_geo multiplies every token line; they stack (1.9 in the reference).
-  const tokenRatio = mulRatio(batch ? m.batch : ONE, g.ratio);
+  const tokenRatio = !batch ? g.ratio : g.ratio === ONE ? m.batch : mulRatio(m.batch, g.ratio);
 
   const breakdown: CostBreakdown = { ...ZERO_BREAKDOWN };
   const tokens: TokenLines = { input: 0, cache_write_5m: 0, cache_write_1h: 0, cache_read: 0, output: 0 };
