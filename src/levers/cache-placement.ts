@@ -91,7 +91,7 @@ export function placeBreakpoints(ctx: PlacementContext): Placement {
   };
 
   // 2. newest turn
-  const last = [...a.blocks].reverse().find((b) => b.cacheable) ?? null;
+  const last = a.blocks.findLast((b) => b.cacheable) ?? null;
   if (last && last.section === 'messages' && !taken.has(last.index)) {
     const ttl = ctx.turnTtl.ttl;
     if (free() === 0) skipped.push('newest turn: no breakpoint slot left');
@@ -121,7 +121,7 @@ export function placeBreakpoints(ctx: PlacementContext): Placement {
   }
 
   // 4. shared heads
-  const lastOf = (section: 'tools' | 'system'): PrefixBlock | undefined => [...a.blocks].reverse().find((b) => b.section === section && b.cacheable);
+  const lastOf = (section: 'tools' | 'system'): PrefixBlock | undefined => a.blocks.findLast((b) => b.section === section && b.cacheable);
   const heads: { block: PrefixBlock; why: Why }[] = [];
   const sys = lastOf('system');
   const tools = lastOf('tools');

@@ -68,26 +68,39 @@ export interface TurnSizes {
  */
 export function chooseTtl(rates: Rates, gapsMs: readonly number[], sizes?: TurnSizes): TtlChoice {
   const n = BigInt(gapsMs.length);
+  if (n === 0n) return { ttl: '5m', perMTok: { none: rates.input * 1_000_000n, m5: rates.cache_write_5m * 1_000_000n, h1: rates.cache_write_1h * 1_000_000n }, gaps: 0 };
   const write = BigInt(sizes?.write ?? 0);
   const risk = BigInt(sizes?.atRisk ?? 1);
-  const h5 = BigInt(gapsMs.filter((g) => g < TTL_MS['5m'] * HIT_MARGIN).length);
-  const h1 = BigInt(gapsMs.filter((g) => g < TTL_MS['1h'] * HIT_MARGIN).length);
+  let hits5 = 0;
+  let hits1 = 0;
+  for (const g of gapsMs) {
+    if (g < TTL_MS['5m'] * HIT_MARGIN) hits5++;
+    if (g < TTL_MS['1h'] * HIT_MARGIN) hits1++;
+  }
+  const h5 = BigInt(hits5);
+  const h1 = BigInt(hits1);
   // Everything times n (and per million tokens for display) so the arithmetic stays in integers.
-  const nn = n === 0n ? 1n : n;
-  const m5 = n === 0n ? 0n : write * rates.cache_write_5m * n + risk * (h5 * rates.cache_read + (n - h5) * rates.cache_write_5m);
-  const hr = n === 0n ? 0n : write * rates.cache_write_1h * n + risk * (h1 * rates.cache_read + (n - h1) * rates.cache_write_1h);
-  const none = (write + risk) * rates.input * nn;
-  const unit = write + risk > 0n ? (write + risk) * nn : 1n;
+  const m5 = write * rates.cache_write_5m * n + risk * (h5 * rates.cache_read + (n - h5) * rates.cache_write_5m);
+  const hr = write * rates.cache_write_1h * n + risk * (h1 * rates.cache_read + (n - h1) * rates.cache_write_1h);
+  const none = (write + risk) * rates.input * n;
+  const unit = write + risk > 0n ? (write + risk) * n : 1n;
   const perMTok = { none: (none * 1_000_000n) / unit, m5: (m5 * 1_000_000n) / unit, h1: (hr * 1_000_000n) / unit };
-  if (n === 0n) return { ttl: '5m', perMTok: { none: rates.input * 1_000_000n, m5: rates.cache_write_5m * 1_000_000n, h1: rates.cache_write_1h * 1_000_000n }, gaps: 0 };
   let ttl: CacheTtl | null = hr * 100n < m5 * (100n - ONE_HOUR_MARGIN_PCT) ? '1h' : '5m';
   if (sizes === undefined) {
     if ((ttl === '5m' ? m5 : hr) >= none) ttl = null;
-  } else if (chooseTtl(rates, gapsMs).ttl === null) {
+  } else if (perTokenTtl(rates, n, h5, h1) === null) {
     // A turn's own write pays off in the next turn (writePays decides that); here only "no TTL is long enough".
     ttl = null;
   }
   return { ttl, perMTok, gaps: gapsMs.length };
+}
+
+/** chooseTtl's answer per token of prefix (no sizes), from n gaps of which h5 / h1 are hits: the rule alone. */
+function perTokenTtl(rates: Rates, n: bigint, h5: bigint, h1: bigint): CacheTtl | null {
+  const m5 = h5 * rates.cache_read + (n - h5) * rates.cache_write_5m;
+  const hr = h1 * rates.cache_read + (n - h1) * rates.cache_write_1h;
+  const ttl: CacheTtl = hr * 100n < m5 * (100n - ONE_HOUR_MARGIN_PCT) ? '1h' : '5m';
+  return (ttl === '5m' ? m5 : hr) >= rates.input * n ? null : ttl;
 }
 
 /**

@@ -105,12 +105,12 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
 
   function heads(a: PrefixAnalysis): PrefixBlock[] {
     const out: PrefixBlock[] = [];
-    const lastOf = (s: string): PrefixBlock | undefined => [...a.blocks].reverse().find((b) => b.section === s && b.cacheable);
+    const lastOf = (s: string): PrefixBlock | undefined => a.blocks.findLast((b) => b.section === s && b.cacheable);
     const t = lastOf('tools');
     const s = lastOf('system');
     if (t) out.push(t);
     if (s) out.push(s);
-    const last = [...a.blocks].reverse().find((b) => b.cacheable);
+    const last = a.blocks.findLast((b) => b.cacheable);
     for (const b of a.blocks) if (b.section === 'messages' && b.cacheable && b.tokens >= DOCUMENT_TOKENS && b !== last) out.push(b);
     for (const bp of a.breakpoints) if (bp.block.section !== 'messages' && !out.includes(bp.block)) out.push(bp.block);
     return out;
@@ -151,7 +151,7 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
       if (g !== null) gaps.addGap(`head:${memo.space}:${h.section}`, g);
       branches.see(`${memo.space}:${h.hash}`, blocks[h.index + 1]?.hash ?? null);
     }
-    const last = [...blocks].reverse().find((b) => b.cacheable);
+    const last = blocks.findLast((b) => b.cacheable);
     if (last) odds.expect(last.hash, memo.bucket, at);
   }
 
@@ -213,11 +213,11 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
       if (turnGap !== null) gaps.addGap(`turn:${space}`, turnGap);
       // Continuation odds are learned per application: per shared head (the system prompt, else the tools) and turn
       // kind, so a chat and a one-off Q&A behind the same key do not blur each other's odds.
-      const head = [...analysis.blocks].reverse().find((b) => b.section !== 'messages');
+      const head = analysis.blocks.findLast((b) => b.section !== 'messages');
       const bucket = `${space}:${head?.hash ?? '-'}:${messages.length <= 1 ? 'first' : 'later'}`;
 
       const anchor = leverShadow.deepestLive(space, analysis.blocks, t);
-      const lastBlock = [...analysis.blocks].reverse().find((b) => b.cacheable);
+      const lastBlock = analysis.blocks.findLast((b) => b.cacheable);
       const headTokens = Math.max(0, ...heads(analysis).map((b) => b.cumTokens));
       const cached = anchor?.cumTokens ?? 0;
       const sizes = { write: Math.max(0, (lastBlock?.cumTokens ?? 0) - cached), atRisk: Math.max(0, cached - headTokens) };
@@ -310,7 +310,7 @@ export function createCachingLever({ mode = 'enforce', upgradeClientTtl = false,
       // The API read more than the shadow knew of (say, after a restart): the deepest block within what it read was
       // cached, so the shadow learns it. (The client shadow is left alone; attribution skips such requests.)
       const readEst = actual > 0 ? (tk.cache_read * memo.sent.totalTokens) / actual : tk.cache_read;
-      const hit = [...memo.sent.blocks].reverse().find((b) => b.cumTokens <= readEst + 1);
+      const hit = memo.sent.blocks.findLast((b) => b.cumTokens <= readEst + 1);
       if (hit && tk.cache_read > 0) leverShadow.remember(memo.space, hit, memo.t);
     },
   };

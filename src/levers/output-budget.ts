@@ -58,7 +58,22 @@ export interface OutputBudgetOptions {
   readonly config?: unknown;
 }
 
-const hash = (s: string): string => digest('sha256', s, 'hex').slice(0, 12);
+/**
+ * A system prompt's route name: the first 12 hex digits of its sha256. Applications send the same system prompt with
+ * every request, so the last 64 names are kept by text (a lookup hashes the text once; sha256 cost ~2 us a request).
+ */
+const routeHashes = new Map<string, string>();
+const hash = (s: string): string => {
+  let h = routeHashes.get(s);
+  if (h !== undefined) return h;
+  h = digest('sha256', s, 'hex').slice(0, 12);
+  routeHashes.set(s, h);
+  if (routeHashes.size > 64) {
+    const oldest = routeHashes.keys().next().value;
+    if (oldest !== undefined) routeHashes.delete(oldest);
+  }
+  return h;
+};
 
 export function createOutputBudgetLever({ config: raw = {} }: OutputBudgetOptions = {}): OutputBudgetLever {
   const config = parseOutputConfig(raw);

@@ -53,9 +53,15 @@ export function createPlanner(levers: readonly Lever[]): Planner {
         await l.plan(plan);
         const s = statsOf(l.name);
         s.planned++;
-        const mine = plan.decisions.slice(before).filter((d) => d.lever === l.name);
-        if (mine.some((d) => d.applied)) s.applied++;
-        for (const d of mine) if (d.estimatedSavingPico !== undefined && /^-?\d+$/.test(d.estimatedSavingPico)) s.estimatedPico += BigInt(d.estimatedSavingPico);
+        let applied = false;
+        for (let i = before; i < plan.decisions.length; i++) {
+          const d = plan.decisions[i]!;
+          if (d.lever !== l.name) continue;
+          applied ||= d.applied;
+          const est = d.estimatedSavingPico;
+          if (est !== undefined && est !== '0' && /^-?\d+$/.test(est)) s.estimatedPico += BigInt(est);
+        }
+        if (applied) s.applied++;
       }
     },
     stats() {
