@@ -229,9 +229,11 @@ async function run(env: PipelineEnv, req: IncomingMessage, res: ServerResponse):
 
   // plan
   if (endpoint === 'messages' && ctx.body) {
-    const plan = newRequestPlan({ body: ctx.body, attribution: ctx.attribution, headers: { ...plain, ...own }, catalog: env.catalog, deferMs: ch.deferMs });
+    const planning = ctx.optimize && env.planner !== null;
+    // The levers read clawback's own headers too; without them nothing reads the plan's headers.
+    const plan = newRequestPlan({ body: ctx.body, attribution: ctx.attribution, headers: planning ? { ...plain, ...own } : plain, catalog: env.catalog, deferMs: ch.deferMs });
     ctx.plan = plan;
-    if (ctx.optimize && env.planner) await runPlanner(env.planner, plan, (m) => process.stderr.write(`clawback gateway: ${m}\n`));
+    if (planning && env.planner) await runPlanner(env.planner, plan, (m) => process.stderr.write(`clawback gateway: ${m}\n`));
   }
   if (metered) {
     for (const h of env.hooks) {

@@ -70,7 +70,8 @@ function compileModel(entry: ModelEntry): CatalogModel {
 
 /** The key a model id is looked up by: lower case, without Claude Code's context-window suffix ("[1m]"). */
 export function normalizeModelId(id: string): string {
-  return id.trim().toLowerCase().replace(/\[[0-9]+[km]\]$/, '');
+  const k = id.trim().toLowerCase();
+  return k.endsWith(']') ? k.replace(/\[[0-9]+[km]\]$/, '') : k;
 }
 
 export class Catalog {
