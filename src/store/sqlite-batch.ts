@@ -4,7 +4,7 @@
  * on the caller's thread where no writer thread can run (an in-memory database, TypeScript run through tsx).
  */
 import type Database from 'better-sqlite3';
-import { COLUMNS, type Cell } from './row.js';
+import { insertSqlFor, type CompactRow } from './row-shape.js';
 
 export interface BatchWriterOptions {
   readonly flushMs: number;
@@ -16,8 +16,8 @@ export interface BatchWriterOptions {
 }
 
 export interface BatchWriter {
-  /** Queues rows; `oldest` is when the first of them was queued by the caller (epoch ms), which sets the deadline. */
-  push(rows: readonly Cell[][], oldest: number): void;
+  /** Queues compacted rows; `oldest` is when the first of them was queued by the caller (epoch ms), which sets the deadline. */
+  push(rows: readonly CompactRow[], oldest: number): void;
   /** Writes the queue now. */
   flushSync(): void;
   /** Rows queued, not yet written. */
@@ -25,18 +25,34 @@ export interface BatchWriter {
   close(): void;
 }
 
-function insertStatement(db: Database.Database): (rows: readonly Cell[][]) => void {
-  const insert = db.prepare(`INSERT OR IGNORE INTO usage_records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
-  return db.transaction((rows: readonly Cell[][]) => {
+/** Statements kept per row shape; a workload has a handful of shapes (more are prepared again when needed). */
+const MAX_SHAPES = 64;
+
+/** Writes compacted rows (row-shape.ts) in one transaction; consumes them (each row's shape is popped off). */
+function insertStatement(db: Database.Database): (rows: readonly CompactRow[]) => void {
+  const byShape = new Map<number, Database.Statement>();
+  const statementFor = (shape: number): Database.Statement => {
+    let s = byShape.get(shape);
+    if (!s) {
+      if (byShape.size >= MAX_SHAPES) byShape.clear();
+      s = db.prepare(insertSqlFor(shape));
+      byShape.set(shape, s);
+    }
+    return s;
+  };
+  return db.transaction((rows: readonly CompactRow[]) => {
     // As arguments, not one array: better-sqlite3 then binds each from the call itself instead of reading the
     // array element by element through V8's API (~0.8 of ~6.7 us per row; binding is most of an insert's cost).
-    for (const r of rows) insert.run(...r);
+    for (const r of rows) {
+      const shape = r.pop() as number;
+      statementFor(shape).run(...r);
+    }
   });
 }
 
 export function createBatchWriter(db: Database.Database, { flushMs, maxBatch, onError, onWritten }: BatchWriterOptions): BatchWriter {
   const insertMany = insertStatement(db);
-  let queue: Cell[][] = [];
+  let queue: CompactRow[] = [];
   let deadline = Infinity;
   let timer: NodeJS.Timeout | null = null;
 

@@ -14,9 +14,11 @@ import type Database from 'better-sqlite3';
 import { createBatchWriter, type BatchWriter } from './sqlite-batch.js';
 import { DONE, FLUSHED, type WriterMessage, type WriterReply, type WriterThreadData } from './sqlite-thread-protocol.js';
 import type { Cell } from './row.js';
+import { compactRow, type CompactRow } from './row-shape.js';
 
 export interface RowSink {
-  push(row: Cell[]): void;
+  /** Queues a row (every column, in COLUMNS order); it is handed on compacted (row-shape.ts). */
+  push(row: readonly Cell[]): void;
   /** Writes everything queued, blocking this thread until it is written. */
   flushSync(): void;
   flush(): Promise<void>;
@@ -46,7 +48,7 @@ const reportError = (err: Error, rows: number): void => {
 export function inlineSink(db: Database.Database, { flushMs, maxBatch }: SinkOptions): RowSink {
   const writer = createBatchWriter(db, { flushMs, maxBatch, onError: reportError });
   return {
-    push: (row) => writer.push([row], Date.now()),
+    push: (row) => writer.push([compactRow(row)], Date.now()),
     flushSync: () => writer.flushSync(),
     flush: async () => writer.flushSync(),
     get pending() {
@@ -69,10 +71,10 @@ export function threadSink(path: string, db: Database.Database, opts: SinkOption
 
   // Rows handed over before the thread said it is ready (its connection open): kept, so a thread that never gets
   // there loses none of them.
-  let early: { rows: Cell[][]; oldest: number }[] | null = [];
+  let early: { rows: CompactRow[]; oldest: number }[] | null = [];
   let fallback: BatchWriter | null = null;
   let stopped = false;
-  let queue: Cell[][] = [];
+  let queue: CompactRow[] = [];
   let oldest = 0;
   let timer: NodeJS.Timeout | null = null;
   let pushed = 0;
@@ -141,11 +143,11 @@ export function threadSink(path: string, db: Database.Database, opts: SinkOption
   return {
     push(row) {
       if (fallback) {
-        fallback.push([row], Date.now());
+        fallback.push([compactRow(row)], Date.now());
         return;
       }
       if (queue.length === 0) oldest = Date.now();
-      queue.push(row);
+      queue.push(compactRow(row));
       pushed = (pushed + 1) | 0;
       if (queue.length >= handoffRows) handoff();
       else if (!timer) timer = setTimeout(handoff, handoffMs);

@@ -65,6 +65,29 @@ for (const thread of [true, false]) {
       await s.close();
     });
 
+    it('reads back rows of every shape exactly: usual values and NULLs left out of the binding, look-alikes kept', async () => {
+      // 96 records, each with its own combination of NULL and usual values (more shapes than the writer keeps
+      // statements for), and values that only resemble the usual ones.
+      const nulls = ['requestId', 'messageId', 'firstByteAt', 'stopReason', 'userId', 'sessionId', 'keyHash'] as const;
+      const records = Array.from({ length: 96 }, (_, i) => {
+        const r: Record<string, unknown> = { ...record({ id: `shape-${String(i).padStart(2, '0')}`, startedAt: 1_795_000_000_000 + i }) };
+        nulls.forEach((f, b) => {
+          if ((i >> b) % 2 === 1) r[f] = null;
+        });
+        if (i % 3 === 0) Object.assign(r, { tags: {}, savingsPico: {}, decisions: [], outcome: 'ok' });
+        if (i % 3 === 1) Object.assign(r, { method: 'post', path: "/v1/messages'", tags: { '{}': '[]' }, outcome: 'error', source: 'sdk' });
+        if (i % 5 === 0) Object.assign(r, { usage: null, prefix: [], maxTokens: null, endedAt: null, errorType: 'overloaded_error' });
+        return r as unknown as UsageRecord;
+      });
+      const s = open(dbPath(), { flushMs: 5 });
+      for (const r of records) s.append(r);
+      await s.flush();
+      const back = (await s.query({})).sort((a, b) => a.id.localeCompare(b.id));
+      assert.equal(back.length, records.length);
+      back.forEach((r, i) => assert.deepEqual(r, records[i], r.id));
+      await s.close();
+    });
+
     it('survives a restart: records, schema version and the key salt persist', async () => {
       const p = dbPath();
       const a = open(p);
