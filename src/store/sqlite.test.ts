@@ -102,6 +102,7 @@ for (const thread of [true, false]) {
       const raw = new Database(p, { readonly: true });
       assert.deepEqual(raw.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }, { version: 2 }]);
       assert.equal((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
+      assert.equal(raw.pragma('page_size', { simple: true }), 16_384, 'a new database gets 16 KiB pages');
       raw.close();
     });
 
@@ -201,9 +202,11 @@ for (const thread of [true, false]) {
 
       const s = open(p);
       assert.deepEqual((await s.query({ sessionId: 's1' })).map((r) => r.id), ['r1']);
-      assert.deepEqual((await s.query({})).map((r) => r.id), ['r1', 'r2']);
+      s.append(record({ id: 'r3', startedAt: 1_795_000_000_002 }));
+      assert.deepEqual((await s.query({})).map((r) => r.id), ['r1', 'r2', 'r3']);
       await s.close();
       const db = new Database(p, { readonly: true });
+      assert.equal(db.pragma('page_size', { simple: true }), 4096, 'an existing database keeps its page size');
       assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(), [{ version: 1 }, { version: 2 }]);
       const plan = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
       assert.match(plan("SELECT id FROM usage_records WHERE session_id = 's1' ORDER BY started_at"), /usage_records_session/);
