@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { charTokens } from '../wire/tokens.js';
+import { RecentTexts } from './recent-texts.js';
 import type { RequestFacts } from './routing-request.js';
 
 export const ComplexityWeightsSchema = z.object({
@@ -137,21 +138,11 @@ function signalsOf(text: string): TextSignals {
 
 /**
  * An application sends the same system prompt with every request, often tens of kilobytes (an agent's): its signals
- * are read once and kept (by text, the last 64 prompts). No signal's pattern spans a line break, so the system
- * prompt and the user turn read apart find what the two joined by one would.
+ * are read once and kept (the last 32 prompts, recent-texts.ts). No signal's pattern spans a line break, so the
+ * system prompt and the user turn read apart find what the two joined by one would.
  */
-const systemSignals = new Map<string, TextSignals>();
-function signalsOfSystem(text: string): TextSignals {
-  let s = systemSignals.get(text);
-  if (s) return s;
-  s = signalsOf(text);
-  systemSignals.set(text, s);
-  if (systemSignals.size > 64) {
-    const oldest = systemSignals.keys().next().value;
-    if (oldest !== undefined) systemSignals.delete(oldest);
-  }
-  return s;
-}
+const systemSignals = new RecentTexts(signalsOf);
+const signalsOfSystem = (text: string): TextSignals => systemSignals.get(text);
 
 /** The instruction's signals: the system prompt's first, then the user turn's, as if they were one text. */
 function instructionSignals(facts: RequestFacts): TextSignals {

@@ -16,6 +16,7 @@ import { parseOutputConfig, type OutputConfig, type OutputRoute } from './output
 import { capFor, OutputLengths } from './output-budget-stats.js';
 import { convertTokens } from './routing-cost.js';
 import { routeMatches } from './routing-decide.js';
+import { RecentTexts } from './recent-texts.js';
 import { requestFacts } from './routing-request.js';
 import { compileTemplates, matchTemplates } from './templates.js';
 import { charTokens } from '../wire/tokens.js';
@@ -58,22 +59,9 @@ export interface OutputBudgetOptions {
   readonly config?: unknown;
 }
 
-/**
- * A system prompt's route name: the first 12 hex digits of its sha256. Applications send the same system prompt with
- * every request, so the last 64 names are kept by text (a lookup hashes the text once; sha256 cost ~2 us a request).
- */
-const routeHashes = new Map<string, string>();
-const hash = (s: string): string => {
-  let h = routeHashes.get(s);
-  if (h !== undefined) return h;
-  h = digest('sha256', s, 'hex').slice(0, 12);
-  routeHashes.set(s, h);
-  if (routeHashes.size > 64) {
-    const oldest = routeHashes.keys().next().value;
-    if (oldest !== undefined) routeHashes.delete(oldest);
-  }
-  return h;
-};
+/** A system prompt's route name: the first 12 hex digits of its sha256, kept for the last 32 prompts. */
+const routeHashes = new RecentTexts((s: string) => digest('sha256', s, 'hex').slice(0, 12));
+const hash = (s: string): string => routeHashes.get(s);
 
 export function createOutputBudgetLever({ config: raw = {} }: OutputBudgetOptions = {}): OutputBudgetLever {
   const config = parseOutputConfig(raw);
