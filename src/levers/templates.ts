@@ -5,6 +5,7 @@
  * template id and the phrase that matched, so the decision can be explained.
  */
 import { z } from 'zod';
+import { RecentTexts } from './recent-texts.js';
 
 export const TEMPLATE_KINDS = ['classification', 'extraction', 'yes_no', 'short_rewrite', 'other'] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
@@ -123,23 +124,25 @@ export function matchTemplates(
 
 /**
  * What each template matched in a system prompt (its first 60 characters; null: no match or not searched there),
- * remembered per distinct prompt: an application sends the same system prompt with every request, and searching it
- * was half of the template matching. Bounded: cleared when it holds SYSTEM_MEMO entries.
+ * remembered for the last 64 distinct prompts per template set (recent-texts.ts: found by ===, not by hashing a
+ * 4,000-character text at every lookup): an application sends the same system prompt with every request, and
+ * searching it was half of the template matching.
  */
-const SYSTEM_MEMO = 256;
-const systemMemo = new WeakMap<readonly CompiledTemplate[], Map<string, readonly (string | null)[]>>();
+const systemMemo = new WeakMap<readonly CompiledTemplate[], RecentTexts<readonly (string | null)[]>>();
 
 function systemMatches(compiled: readonly CompiledTemplate[], sys: string): readonly (string | null)[] {
   let memo = systemMemo.get(compiled);
-  if (!memo) systemMemo.set(compiled, (memo = new Map()));
-  const known = memo.get(sys);
-  if (known) return known;
-  const found = compiled.map((t) => {
-    if (t.on === 'user') return null;
-    const m = t.re.exec(sys);
-    return m ? m[0].slice(0, 60) : null;
-  });
-  if (memo.size >= SYSTEM_MEMO) memo.clear();
-  memo.set(sys, found);
-  return found;
+  if (!memo) {
+    memo = new RecentTexts(
+      (text) =>
+        compiled.map((t) => {
+          if (t.on === 'user') return null;
+          const m = t.re.exec(text);
+          return m ? m[0].slice(0, 60) : null;
+        }),
+      64,
+    );
+    systemMemo.set(compiled, memo);
+  }
+  return memo.get(sys);
 }
