@@ -188,6 +188,20 @@ describe('routing decision', () => {
     assert.equal(facts.codeFences, 0);
   });
 
+  it('counts each request\'s own tools, whether they repeat the previous request\'s or not', () => {
+    const tool = (description: string): Record<string, unknown> => ({ name: 'edit', description, input_schema: { type: 'object' } });
+    const body = (tools: unknown[]): Record<string, unknown> => ({ messages: [{ role: 'user', content: 'hi' }], tools });
+    const chars = (tools: unknown[]): number => ['', 'hi', ...tools.map((t) => JSON.stringify(t))].join('\n').length;
+    const a = [tool('Edits a file. ```ts``` blocks allowed.'), tool('Reads a file.')];
+    const b = [tool('Edits a file.'), tool('Reads a file.'), tool('Lists files.')];
+    for (const tools of [a, structuredClone(a), b, structuredClone(a), [], structuredClone(b)]) {
+      const f = requestFacts(body(tools));
+      assert.equal(f.allTextChars, chars(tools));
+      assert.equal(f.tools, tools.length);
+      assert.equal(f.codeFences, tools === a || JSON.stringify(tools) === JSON.stringify(a) ? 2 : 0);
+    }
+  });
+
   it('upgrades can be switched off', () => {
     assert.equal(decide(proof, {}, { allow_upgrade: false }).target, SONNET);
   });

@@ -3,6 +3,8 @@
  * conversation's depth, and every feature a model must support to serve it (tools, images or documents, thinking,
  * effort, output length). Read from an untyped body: unknown fields are ignored, never rejected.
  */
+import { sameValue } from '../wire/prefix-reuse.js';
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -118,6 +120,26 @@ export function requestFacts(body: Readonly<Obj>): RequestFacts {
   return facts;
 }
 
+/**
+ * The length and fences of every tool definition's JSON. An agent resends the same tools (often 10-20 KB of JSON)
+ * with every request: when they equal the previous request's, value by value (wire/prefix-reuse.ts sameValue, a few
+ * times cheaper than serializing them), the previous counts stand.
+ */
+let lastTools: { readonly tools: readonly Obj[]; readonly chars: number; readonly fences: number } | null = null;
+function toolsText(tools: readonly Obj[]): { chars: number; fences: number } {
+  if (tools.length === 0) return { chars: 0, fences: 0 };
+  if (lastTools !== null && sameValue(tools, lastTools.tools)) return lastTools;
+  let chars = 0;
+  let codeFences = 0;
+  for (const t of tools) {
+    const json = JSON.stringify(t);
+    chars += json.length;
+    codeFences += fences(json);
+  }
+  lastTools = { tools, chars, fences: codeFences };
+  return lastTools;
+}
+
 function readFacts(body: Readonly<Obj>): RequestFacts {
   const messages = Array.isArray(body['messages']) ? body['messages'] : [];
   let lastUserText = '';
@@ -173,7 +195,10 @@ function readFacts(body: Readonly<Obj>): RequestFacts {
   const serverTools = tools.filter((t) => typeof t['type'] === 'string' && !String(t['type']).startsWith('custom')).length;
   const systemText = systemTextOf(body);
   addText(systemText);
-  for (const t of tools) addText(JSON.stringify(t));
+  const t = toolsText(tools);
+  chars += t.chars;
+  codeFences += t.fences;
+  parts += tools.length;
   const thinking = isObj(body['thinking']) ? body['thinking'] : null;
   const thinkingType = thinking?.['type'] === 'enabled' ? 'enabled' : thinking?.['type'] === 'adaptive' ? 'adaptive' : null;
   const oc = isObj(body['output_config']) ? body['output_config'] : null;
