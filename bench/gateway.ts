@@ -147,35 +147,46 @@ interface Result {
   errors: number;
 }
 
-/** Sends `bodies` in turn (one body: the same request every time) on `connections` connections for `seconds`. */
-async function load(url: string, bodies: readonly string[], connections: number, seconds: number): Promise<Result> {
+const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench-0000', 'anthropic-version': '2023-06-01' };
+
+/** One measurement's client: `send` posts a body and times it to its last byte; `result` sums the run up. */
+function client(url: string, connections: number): { send(body: string): Promise<void>; result(): Promise<Result> } {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections, pipelining: 1 });
-  const headers = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench-0000', 'anthropic-version': '2023-06-01' };
   const lat: number[] = [];
   let errors = 0;
-  let next = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) {
-      const body = bodies[next++ % bodies.length]!;
+  const start = performance.now();
+  return {
+    async send(body) {
       const t0 = performance.now();
       try {
-        const r = await request(`${url}/v1/messages`, { method: 'POST', headers, body, dispatcher: agent });
+        const r = await request(`${url}/v1/messages`, { method: 'POST', headers: HEADERS, body, dispatcher: agent });
         await r.body.text();
         if (r.statusCode !== 200) errors++;
       } catch {
         errors++;
       }
       lat.push(performance.now() - t0);
-    }
+    },
+    async result() {
+      const elapsed = (performance.now() - start) / 1000;
+      await agent.close();
+      lat.sort((a, b) => a - b);
+      const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+      return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
+    },
   };
-  const start = performance.now();
+}
+
+/** Closed loop: sends `bodies` in turn (one body: the same request every time) on `connections` connections for `seconds`. */
+async function load(url: string, bodies: readonly string[], connections: number, seconds: number): Promise<Result> {
+  const c = client(url, connections);
+  let next = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) await c.send(bodies[next++ % bodies.length]!);
+  };
   await Promise.all(Array.from({ length: connections }, worker));
-  const elapsed = (performance.now() - start) / 1000;
-  await agent.close();
-  lat.sort((a, b) => a - b);
-  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
-  return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
+  return c.result();
 }
 
 /**
@@ -185,35 +196,17 @@ async function load(url: string, bodies: readonly string[], connections: number,
  * saturation, it is the time a request spends in each hop, which is what the gateway adds under concurrent traffic.
  */
 async function loadAtRate(url: string, bodies: readonly string[], connections: number, rate: number, seconds: number): Promise<Result> {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections, pipelining: 1 });
-  const headers = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench-0000', 'anthropic-version': '2023-06-01' };
-  const lat: number[] = [];
+  const c = client(url, connections);
   const inflight: Promise<void>[] = [];
-  let errors = 0;
   const total = Math.round(rate * seconds);
   const start = performance.now();
-  const send = async (body: string): Promise<void> => {
-    const t0 = performance.now();
-    try {
-      const r = await request(`${url}/v1/messages`, { method: 'POST', headers, body, dispatcher: agent });
-      await r.body.text();
-      if (r.statusCode !== 200) errors++;
-    } catch {
-      errors++;
-    }
-    lat.push(performance.now() - t0);
-  };
   for (let sent = 0; sent < total; ) {
     const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
-    for (; sent < due; sent++) inflight.push(send(bodies[sent % bodies.length]!));
+    for (; sent < due; sent++) inflight.push(c.send(bodies[sent % bodies.length]!));
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(inflight);
-  const elapsed = (performance.now() - start) / 1000;
-  await agent.close();
-  lat.sort((a, b) => a - b);
-  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
-  return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
+  return c.result();
 }
 
 function cpuOf(proc: ChildProcess): Promise<number> {
