@@ -18,6 +18,25 @@ export type Column = (typeof COLUMNS)[number];
 export type Cell = string | number | bigint | null;
 export type Row = Record<Column, Cell>;
 
+const HEX = /^[0-9a-f]*$/;
+
+/**
+ * The prefix column's JSON, written out by hand: exactly what JSON.stringify gives for fingerprints of our own
+ * making (whole numbers, hex hashes, a known TTL), ~3x faster on this Node (0.17 vs 0.55 us for a small request's
+ * four, 3.2 vs 7.9 us for an agent request's 71). Anything else (a hash from elsewhere, a non-finite number) goes
+ * through JSON.stringify.
+ */
+export function prefixJson(prefix: readonly PrefixFingerprint[]): string {
+  let s = '[';
+  for (let k = 0; k < prefix.length; k++) {
+    const f = prefix[k]!;
+    if (!Number.isFinite(f.i) || !Number.isFinite(f.t) || !HEX.test(f.h) || (f.bp !== undefined && f.bp !== '5m' && f.bp !== '1h')) return JSON.stringify(prefix);
+    // Concatenation, not a template literal with a nested one: ~25% faster here.
+    s += (k === 0 ? '{"i":' : ',{"i":') + f.i + ',"h":"' + f.h + '","t":' + f.t + (f.bp !== undefined ? ',"bp":"' + f.bp + '"}' : '}');
+  }
+  return s + ']';
+}
+
 /** Columns in COLUMNS order, ready to bind as positional parameters. */
 export function toRow(r: UsageRecord): Cell[] {
   const savings: Record<string, string> = {};
@@ -31,7 +50,7 @@ export function toRow(r: UsageRecord): Cell[] {
     r.usage === null ? null : JSON.stringify(r.usage),
     r.inputTokens, r.outputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.cacheReadTokens, r.webSearchRequests,
     r.costPico, r.baselinePico, JSON.stringify(savings), r.keyHash, r.keyLast4, r.userId, r.sessionId,
-    JSON.stringify(r.tags), r.batchId, r.customId, r.retries, r.maxTokens, JSON.stringify(r.prefix),
+    JSON.stringify(r.tags), r.batchId, r.customId, r.retries, r.maxTokens, prefixJson(r.prefix),
     JSON.stringify(r.decisions), r.promptText,
   ];
 }
