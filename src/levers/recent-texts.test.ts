@@ -23,11 +23,28 @@ test('computes a text once while it is among the last `size` texts, then again a
   assert.deepEqual(seen, [long, 'b', 'c', long]);
 });
 
-test('texts of the same length that differ are told apart', () => {
+test('texts of the same length that differ are told apart, wherever they differ', () => {
   const memo = new RecentTexts((t: string) => t.toUpperCase());
   assert.equal(memo.get('abc'), 'ABC');
   assert.equal(memo.get('abd'), 'ABD');
   assert.equal(memo.get('abc'), 'ABC');
+  // Long texts of one length with the same first and last characters, differing only in the middle (a nonce), and
+  // ones differing only at the end (a timestamp).
+  const body = 'You answer questions about invoices. '.repeat(40);
+  const texts = [
+    ...Array.from({ length: 6 }, (_, i) => `${body.slice(0, 700)}nonce-${i}${body.slice(700)}`),
+    ...Array.from({ length: 6 }, (_, i) => `${body}at 09:15:0${i}Z`),
+  ];
+  let computed = 0;
+  const lengths = new RecentTexts((t: string) => {
+    computed++;
+    return `${t.length}:${t.slice(700, 707)}:${t.slice(-3)}`;
+  });
+  for (let round = 0; round < 2; round++) {
+    for (const t of texts) assert.equal(lengths.get(fresh(t)), `${t.length}:${t.slice(700, 707)}:${t.slice(-3)}`);
+  }
+  // Four texts are kept per shared length-and-ends key, so the six with a nonce are computed again in the second round.
+  assert.equal(computed, 12 + 6);
 });
 
 test('checks its size once', () => {
