@@ -124,9 +124,9 @@ export function matchTemplates(
 
 /**
  * What each template matched in a system prompt (its first 60 characters; null: no match or not searched there),
- * remembered for the last 64 distinct prompts per template set (recent-texts.ts: found by ===, not by hashing a
- * 4,000-character text at every lookup): an application sends the same system prompt with every request, and
- * searching it was half of the template matching.
+ * remembered for the last 64 distinct prompts per template set (recent-texts.ts: found by a short key and ===, not
+ * by hashing a 4,000-character text at every lookup): an application sends the same system prompt with every
+ * request, and searching it was half of the template matching.
  */
 const systemMemo = new WeakMap<readonly CompiledTemplate[], RecentTexts<readonly (string | null)[]>>();
 
